@@ -1,0 +1,158 @@
+"""synaptic-core: the provider-neutral half of synaptic.
+
+Messages, requests, responses, stream chunks, tools, the ``ChatModel`` base, the error
+hierarchy, ``RetryChatModel`` and the transports (``HttpBackend``, ``FakeBackend``).
+Importing this package imports neither httpx nor any provider.
+"""
+
+from synaptic_core._backend import (
+    Backend,
+    HttpRequest,
+    HttpResponse,
+    StreamResponse,
+    SyncStreamResponse,
+)
+from synaptic_core._chat_model import ChatModel, response_to_chunk
+from synaptic_core._errors import (
+    AuthenticationError,
+    BadRequestError,
+    CapacityExceededError,
+    ConfigError,
+    ContextLengthExceededError,
+    JsonValidateFailedError,
+    ModelDecommissionedError,
+    ModelNotFoundError,
+    NetworkError,
+    NotFoundError,
+    ParseError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeoutError,
+    RequestTooLargeError,
+    ServerError,
+    StreamError,
+    StructuredOutputError,
+    SynapticError,
+    ToolUseFailedError,
+    build_error,
+    error_class_for,
+    error_from_response,
+)
+from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
+from synaptic_core._http_backend import HttpBackend
+from synaptic_core._messages import (
+    AIMessage,
+    AnyMessage,
+    ContentPart,
+    HumanMessage,
+    ImagePart,
+    Message,
+    SystemMessage,
+    TextPart,
+    ToolMessage,
+)
+from synaptic_core._ratelimit import RateLimitInfo, parse_go_duration, parse_retry_after
+from synaptic_core._request import (
+    ChatInput,
+    ChatRequest,
+    ResponseFormat,
+    strict_json_schema,
+    to_request,
+)
+from synaptic_core._response import (
+    AIMessageChunk,
+    ChatResponse,
+    merge_tool_call_chunks,
+    parse_tool_call,
+)
+from synaptic_core._retry import (
+    RetryChatModel,
+    RetryConfig,
+    RetryDecision,
+    RetryEvent,
+    backoff_delay,
+    decide_retry,
+)
+from synaptic_core._scripted import ScriptedChatModel, ScriptedModelExhaustedError
+from synaptic_core._tools import (
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+    ToolChoice,
+    ToolDefinition,
+)
+from synaptic_core._usage import TokenUsage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AIMessage",
+    "AIMessageChunk",
+    "AnyMessage",
+    "AuthenticationError",
+    "Backend",
+    "BadRequestError",
+    "CapacityExceededError",
+    "ChatInput",
+    "ChatModel",
+    "ChatRequest",
+    "ChatResponse",
+    "ConfigError",
+    "ContentPart",
+    "ContextLengthExceededError",
+    "FakeBackend",
+    "FakeBackendExhaustedError",
+    "HttpBackend",
+    "HttpRequest",
+    "HttpResponse",
+    "HumanMessage",
+    "ImagePart",
+    "InvalidToolCall",
+    "JsonValidateFailedError",
+    "Message",
+    "ModelDecommissionedError",
+    "ModelNotFoundError",
+    "NetworkError",
+    "NotFoundError",
+    "ParseError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitInfo",
+    "RequestTimeoutError",
+    "RequestTooLargeError",
+    "ResponseFormat",
+    "RetryChatModel",
+    "RetryConfig",
+    "RetryDecision",
+    "RetryEvent",
+    "ScriptedChatModel",
+    "ScriptedModelExhaustedError",
+    "ServerError",
+    "StreamError",
+    "StreamResponse",
+    "StructuredOutputError",
+    "SynapticError",
+    "SyncStreamResponse",
+    "SystemMessage",
+    "TextPart",
+    "TokenUsage",
+    "ToolCall",
+    "ToolCallChunk",
+    "ToolChoice",
+    "ToolDefinition",
+    "ToolMessage",
+    "ToolUseFailedError",
+    "__version__",
+    "backoff_delay",
+    "build_error",
+    "decide_retry",
+    "error_class_for",
+    "error_from_response",
+    "merge_tool_call_chunks",
+    "parse_go_duration",
+    "parse_retry_after",
+    "parse_tool_call",
+    "response_to_chunk",
+    "strict_json_schema",
+    "to_request",
+]

@@ -1,0 +1,245 @@
+"""``HttpBackend``: the default transport, on httpx, imported on first use.
+
+httpx is imported lazily so that ``import synaptic_core`` stays cheap and a program that
+only uses ``FakeBackend`` never pays for it. Transport failures are translated here, in
+one place, into ``NetworkError`` / ``RequestTimeoutError``; nothing here retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from synaptic_core._backend import HttpRequest, HttpResponse, StreamResponse, SyncStreamResponse
+from synaptic_core._errors import ConfigError, NetworkError, RequestTimeoutError, SynapticError
+
+if TYPE_CHECKING:
+    import httpx
+    from typing_extensions import Self
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
+
+
+def _public_url(url: str) -> str:
+    # Query strings may carry credentials (some providers take ?key=); never show them.
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def translate_transport_error(exc: Exception, request: HttpRequest) -> SynapticError:
+    """The one place an httpx exception becomes a synaptic error."""
+    import httpx  # noqa: PLC0415 (lazy by design)
+
+    where = f"{request.method} {_public_url(request.url)}"
+    if isinstance(exc, httpx.TimeoutException):
+        kind = {
+            httpx.ConnectTimeout: "connecting",
+            httpx.ReadTimeout: "waiting for the server to send data",
+            httpx.WriteTimeout: "sending the request",
+            httpx.PoolTimeout: "waiting for a free connection in the pool",
+        }.get(type(exc), "waiting")
+        return RequestTimeoutError(f"timed out {kind}: {where}")
+    if isinstance(exc, httpx.LocalProtocolError):
+        # httpx's text may quote the offending header, which may be the API key.
+        return ConfigError(
+            f"the request could not be sent as built (invalid header or body): {where}"
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return ConfigError(f"invalid URL for {request.method}: {_public_url(request.url)}")
+    detail = str(exc) or type(exc).__name__
+    return NetworkError(f"network error ({detail}): {where}")
+
+
+def _cause(exc: Exception) -> Exception | None:
+    """The httpx error to chain, except where its text may quote a header (the key)."""
+    import httpx  # noqa: PLC0415 (cached after the first import)
+
+    return None if isinstance(exc, httpx.LocalProtocolError) else exc
+
+
+class HttpBackend:
+    """Pooled HTTP over httpx, sync and async, with timeouts and no retries.
+
+    ``timeout`` is the read timeout: the longest wait for the next bytes (so a stalled
+    stream ends in ``RequestTimeoutError``); ``connect_timeout`` bounds connecting.
+    Pass ``transport`` / ``async_transport`` (e.g. ``httpx.MockTransport``) to test
+    without a network. Close with ``close()`` / ``aclose()`` or use it as a context
+    manager; an unclosed backend is harmless (connections go with the process).
+    """
+
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_connections: int = 100,
+        max_keepalive_connections: int = 20,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if timeout <= 0 or connect_timeout <= 0:
+            msg = "HttpBackend timeouts must be positive numbers of seconds"
+            raise ConfigError(msg)
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_connections = max_connections
+        self.max_keepalive_connections = max_keepalive_connections
+        self._transport = transport
+        self._async_transport = async_transport
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"HttpBackend(timeout={self.timeout}, connect_timeout={self.connect_timeout})"
+
+    def _client_options(self) -> dict[str, Any]:
+        import httpx  # noqa: PLC0415 (lazy by design)
+
+        return {
+            "timeout": httpx.Timeout(self.timeout, connect=self.connect_timeout),
+            "limits": httpx.Limits(
+                max_connections=self.max_connections,
+                max_keepalive_connections=self.max_keepalive_connections,
+            ),
+            "follow_redirects": False,
+            "trust_env": True,
+        }
+
+    def _sync_client(self) -> httpx.Client:
+        client = self._client
+        if client is None:
+            import httpx  # noqa: PLC0415 (lazy by design)
+
+            with self._lock:
+                if self._client is None:
+                    self._client = httpx.Client(transport=self._transport, **self._client_options())
+                client = self._client
+        return client
+
+    def _aclient(self) -> httpx.AsyncClient:
+        # An AsyncClient's pool is bound to the loop that opened its connections; a new
+        # loop (a second asyncio.run) gets a new client instead of a broken pool.
+        loop = asyncio.get_running_loop()
+        client = self._async_client
+        if client is None or self._async_loop is not loop:
+            import httpx  # noqa: PLC0415 (lazy by design)
+
+            client = httpx.AsyncClient(transport=self._async_transport, **self._client_options())
+            self._async_client, self._async_loop = client, loop
+        return client
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request`` and read the whole response."""
+        import httpx  # noqa: PLC0415 (cached after the first import)
+
+        client = self._aclient()
+        try:
+            response = await client.request(
+                request.method, request.url, headers=request.headers, content=request.content
+            )
+        except httpx.HTTPError as exc:
+            raise translate_transport_error(exc, request) from _cause(exc)
+        return HttpResponse(response.status_code, response.headers, response.content)
+
+    def send_sync(self, request: HttpRequest) -> HttpResponse:
+        """Blocking ``send``."""
+        import httpx  # noqa: PLC0415 (cached after the first import)
+
+        client = self._sync_client()
+        try:
+            response = client.request(
+                request.method, request.url, headers=request.headers, content=request.content
+            )
+        except httpx.HTTPError as exc:
+            raise translate_transport_error(exc, request) from _cause(exc)
+        return HttpResponse(response.status_code, response.headers, response.content)
+
+    @asynccontextmanager
+    async def stream(self, request: HttpRequest) -> AsyncIterator[StreamResponse]:
+        """Send ``request``; the body is read as it arrives, released on exit."""
+        import httpx  # noqa: PLC0415 (cached after the first import)
+
+        client = self._aclient()
+        built = client.build_request(
+            request.method, request.url, headers=request.headers, content=request.content
+        )
+        try:
+            response = await client.send(built, stream=True)
+        except httpx.HTTPError as exc:
+            raise translate_transport_error(exc, request) from _cause(exc)
+        try:
+            yield StreamResponse(response.status_code, response.headers, _aiter(response, request))
+        finally:
+            await response.aclose()
+
+    @contextmanager
+    def stream_sync(self, request: HttpRequest) -> Iterator[SyncStreamResponse]:
+        """Blocking ``stream``."""
+        import httpx  # noqa: PLC0415 (cached after the first import)
+
+        client = self._sync_client()
+        built = client.build_request(
+            request.method, request.url, headers=request.headers, content=request.content
+        )
+        try:
+            response = client.send(built, stream=True)
+        except httpx.HTTPError as exc:
+            raise translate_transport_error(exc, request) from _cause(exc)
+        try:
+            yield SyncStreamResponse(
+                response.status_code, response.headers, _iter(response, request)
+            )
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        """Close the blocking client's connections."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close both clients' connections."""
+        client, self._async_client, self._async_loop = self._async_client, None, None
+        if client is not None:
+            await client.aclose()
+        self.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+async def _aiter(response: httpx.Response, request: HttpRequest) -> AsyncIterator[bytes]:
+    import httpx  # noqa: PLC0415 (cached after the first import)
+
+    try:
+        async for chunk in response.aiter_bytes():
+            yield chunk
+    except httpx.HTTPError as exc:
+        raise translate_transport_error(exc, request) from _cause(exc)
+
+
+def _iter(response: httpx.Response, request: HttpRequest) -> Iterator[bytes]:
+    import httpx  # noqa: PLC0415 (cached after the first import)
+
+    try:
+        yield from response.iter_bytes()
+    except httpx.HTTPError as exc:
+        raise translate_transport_error(exc, request) from _cause(exc)

@@ -1,0 +1,188 @@
+"""What comes back: a complete response, or stream chunks that add up to one.
+
+Chunks are cheap value objects; ``a + b`` merges two, and ``AIMessageChunk.merge``
+merges many in one pass (linear, for long streams). Tool-call fragments are joined by
+``index`` and their argument text is parsed once, in ``to_message()``, so a bad
+fragment is never half-parsed and bad arguments end up in ``invalid_tool_calls``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synaptic_core._errors import StructuredOutputError, truncate
+from synaptic_core._messages import AIMessage
+from synaptic_core._ratelimit import RateLimitInfo
+from synaptic_core._tools import InvalidToolCall, ToolCall, ToolCallChunk
+from synaptic_core._usage import TokenUsage
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+def parse_tool_call(
+    call_id: str | None, name: str | None, arguments: str | None
+) -> ToolCall | InvalidToolCall:
+    """Parse one call's argument text. Invalid JSON, non-object JSON, or a missing
+    id/name give an ``InvalidToolCall`` that keeps the raw text; empty text is ``{}``.
+    """
+    raw = arguments or ""
+    if not name:
+        return InvalidToolCall(id=call_id, name=name, arguments=raw, error="tool call has no name")
+    try:
+        parsed: Any = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        return InvalidToolCall(
+            id=call_id, name=name, arguments=raw, error=f"arguments are not valid JSON: {exc}"
+        )
+    if not isinstance(parsed, dict):
+        return InvalidToolCall(
+            id=call_id,
+            name=name,
+            arguments=raw,
+            error=f"arguments must be a JSON object, got {type(parsed).__name__}",
+        )
+    if not call_id:
+        return InvalidToolCall(id=call_id, name=name, arguments=raw, error="tool call has no id")
+    return ToolCall(id=call_id, name=name, arguments=parsed)
+
+
+def merge_tool_call_chunks(chunks: Iterable[ToolCallChunk]) -> list[ToolCallChunk]:
+    """Join fragments by ``index`` in order of first appearance.
+
+    ``id`` and ``name`` keep their first non-empty value (providers send them whole);
+    ``arguments`` fragments are concatenated.
+    """
+    merged: dict[int, list[Any]] = {}
+    for chunk in chunks:
+        slot = merged.get(chunk.index)
+        if slot is None:
+            merged[chunk.index] = [chunk.id, chunk.name, [chunk.arguments]]
+        else:
+            slot[0] = slot[0] or chunk.id
+            slot[1] = slot[1] or chunk.name
+            slot[2].append(chunk.arguments)
+    return [
+        ToolCallChunk(index=index, id=call_id, name=name, arguments="".join(parts))
+        for index, (call_id, name, parts) in merged.items()
+    ]
+
+
+class AIMessageChunk(BaseModel):
+    """A piece of a streamed answer.
+
+    ``usage`` and ``finish_reason`` usually arrive on the last chunk. Usage is the
+    provider's running total, not a delta: merging keeps the last one reported.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    content: str = ""
+    reasoning: str | None = None
+    tool_call_chunks: list[ToolCallChunk] = Field(default_factory=list)
+    usage: TokenUsage | None = None
+    finish_reason: str | None = None
+    id: str | None = None
+    model: str | None = None
+
+    def __add__(self, other: AIMessageChunk) -> AIMessageChunk:
+        if not isinstance(other, AIMessageChunk):
+            return NotImplemented
+        return AIMessageChunk.merge((self, other))
+
+    @classmethod
+    def merge(cls, chunks: Iterable[AIMessageChunk]) -> AIMessageChunk:
+        """Merge many chunks in one linear pass (``sum`` of ``+`` is quadratic)."""
+        content: list[str] = []
+        reasoning: list[str] = []
+        calls: list[ToolCallChunk] = []
+        usage: TokenUsage | None = None
+        finish_reason: str | None = None
+        chunk_id: str | None = None
+        model: str | None = None
+        for chunk in chunks:
+            content.append(chunk.content)
+            if chunk.reasoning is not None:
+                reasoning.append(chunk.reasoning)
+            calls.extend(chunk.tool_call_chunks)
+            usage = chunk.usage or usage
+            finish_reason = chunk.finish_reason or finish_reason
+            chunk_id = chunk_id or chunk.id
+            model = model or chunk.model
+        return cls.model_construct(
+            content="".join(content),
+            reasoning="".join(reasoning) if reasoning else None,
+            tool_call_chunks=merge_tool_call_chunks(calls) if calls else [],
+            usage=usage,
+            finish_reason=finish_reason,
+            id=chunk_id,
+            model=model,
+        )
+
+    def to_message(self) -> AIMessage:
+        """The complete message: tool-call fragments joined and their arguments parsed."""
+        tool_calls: list[ToolCall] = []
+        invalid: list[InvalidToolCall] = []
+        for call in merge_tool_call_chunks(self.tool_call_chunks):
+            parsed = parse_tool_call(call.id, call.name, call.arguments)
+            (tool_calls if isinstance(parsed, ToolCall) else invalid).append(parsed)  # type: ignore[arg-type]
+        return AIMessage(
+            self.content,
+            tool_calls=tool_calls,
+            invalid_tool_calls=invalid,
+            reasoning=self.reasoning,
+            usage=self.usage,
+            id=self.id,
+        )
+
+
+class ChatResponse(BaseModel):
+    """A complete answer, with what it cost and what the provider said about limits.
+
+    ``id`` is the provider's completion id (``chatcmpl-...``); ``provider_metadata``
+    keeps every other field of the provider's response, so nothing is lost.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message: AIMessage
+    usage: TokenUsage | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+    id: str | None = None
+    rate_limit: RateLimitInfo | None = None
+    provider_metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def content(self) -> str:
+        """Shortcut for ``response.message.content``."""
+        return self.message.content
+
+    def parse(self, model: type[ModelT]) -> ModelT:
+        """Validate the answer's JSON into ``model`` (structured output).
+
+        A single surrounding Markdown code fence is tolerated, since some models add
+        one even in JSON mode. Raises ``StructuredOutputError`` (a ``ParseError``) that
+        keeps the raw content and pydantic's report.
+        """
+        content = self.message.content
+        fenced = _FENCE.match(content)
+        text = fenced.group(1) if fenced else content
+        try:
+            return model.model_validate_json(text)
+        except ValidationError as exc:
+            error = StructuredOutputError(
+                f"the answer does not match {model.__name__}: "
+                f"{truncate(str(exc), 300)}; content was {truncate(content, 200)!r}",
+                provider=None,
+                body=truncate(content, 2000),
+            )
+            error.content = content
+            error.validation_error = exc
+            raise error from exc
