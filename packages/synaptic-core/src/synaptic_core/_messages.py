@@ -63,6 +63,8 @@ class Message(BaseModel):
 
     def __init__(self, content: str | Sequence[Any] = "", **data: Any) -> None:
         # Content may be positional, as in ``HumanMessage("hi")``; a list becomes ``parts``.
+        # Pydantic also validates through this __init__, so every subclass forwards
+        # **data (pydantic itself rejects unknown keys: extra="forbid").
         if type(self) is Message:
             msg = "Message is abstract: use Message.human(...), Message.system(...), ..."
             raise TypeError(msg)
@@ -125,8 +127,10 @@ class SystemMessage(Message):
 
     role: Literal["system"] = "system"
 
-    def __init__(self, content: str | Sequence[Any] = "", *, name: str | None = None) -> None:
-        super().__init__(content, name=name)
+    def __init__(
+        self, content: str | Sequence[Any] = "", *, name: str | None = None, **data: Any
+    ) -> None:
+        super().__init__(content, name=name, **data)
 
 
 class HumanMessage(Message):
@@ -134,8 +138,10 @@ class HumanMessage(Message):
 
     role: Literal["human"] = "human"
 
-    def __init__(self, content: str | Sequence[Any] = "", *, name: str | None = None) -> None:
-        super().__init__(content, name=name)
+    def __init__(
+        self, content: str | Sequence[Any] = "", *, name: str | None = None, **data: Any
+    ) -> None:
+        super().__init__(content, name=name, **data)
 
 
 class AIMessage(Message):
@@ -162,6 +168,7 @@ class AIMessage(Message):
         usage: TokenUsage | None = None,
         id: str | None = None,
         name: str | None = None,
+        **data: Any,
     ) -> None:
         super().__init__(
             content,
@@ -171,6 +178,7 @@ class AIMessage(Message):
             usage=usage,
             id=id,
             name=name,
+            **data,
         )
 
 
@@ -181,9 +189,14 @@ class ToolMessage(Message):
     tool_call_id: str
 
     def __init__(
-        self, content: str | Sequence[Any] = "", tool_call_id: str = "", *, name: str | None = None
+        self,
+        content: str | Sequence[Any] = "",
+        tool_call_id: str = "",
+        *,
+        name: str | None = None,
+        **data: Any,
     ) -> None:
-        super().__init__(content, tool_call_id=tool_call_id, name=name)
+        super().__init__(content, tool_call_id=tool_call_id, name=name, **data)
 
     @model_validator(mode="after")
     def _needs_call_id(self) -> ToolMessage:

@@ -153,7 +153,9 @@ class ChatRequest(BaseModel):
         response_format: ResponseFormat | _ModelClass | Mapping[str, Any] | str | None = None,
         parallel_tool_calls: bool | None = None,
         extra: Mapping[str, Any] | None = None,
+        **unknown: Any,
     ) -> None:
+        # Pydantic validates through this __init__ too; it rejects ``unknown`` keys.
         super().__init__(
             messages=list(messages),
             tools=list(tools),
@@ -166,6 +168,7 @@ class ChatRequest(BaseModel):
             response_format=response_format,
             parallel_tool_calls=parallel_tool_calls,
             extra=dict(extra or {}),
+            **unknown,
         )
 
     @classmethod
