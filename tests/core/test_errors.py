@@ -193,7 +193,9 @@ def test_secret_echoed_in_body_is_redacted() -> None:
         ({"message": "?", "code": 503}, StreamError),
     ],
 )
-def test_stream_error_frames_map_by_type(detail: dict[str, object], cls: type[SynapticError]) -> None:
+def test_stream_error_frames_map_by_type(
+    detail: dict[str, object], cls: type[SynapticError]
+) -> None:
     error = build_error(detail, status_code=None, provider="groq")
     assert type(error) is cls
     assert error.status_code is None
@@ -221,7 +223,7 @@ def test_errors_survive_pickling_with_their_fields() -> None:
     error = error_from_response(
         400, {"x-request-id": "r1"}, body("bad", code="tool_use_failed", failed_generation="g")
     )
-    clone = pickle.loads(pickle.dumps(error))  # noqa: S301 (our own object)
+    clone = pickle.loads(pickle.dumps(error))
     assert type(clone) is ToolUseFailedError
     assert str(clone) == str(error)
     assert clone.request_id == "r1"

@@ -18,7 +18,7 @@ from synaptic_core import RateLimitInfo, parse_go_duration, parse_retry_after
         ("1h2m3s", 3723.0),
         ("0s", 0.0),
         ("500us", 0.0005),
-        ("500µs", 0.0005),  # noqa: RUF001 (Go's micro sign)
+        ("500µs", 0.0005),
         ("250ns", 2.5e-7),
         ("12", 12.0),
         ("0.5", 0.5),

@@ -65,14 +65,22 @@ def test_a_whole_call_in_one_delta() -> None:
     merged = chunk(
         tool_call_chunks=[ToolCallChunk(index=0, id="2zvvry1t5", name="f", arguments='{"a": 1}')]
     )
-    assert merged.to_message().tool_calls == [ToolCall(id="2zvvry1t5", name="f", arguments={"a": 1})]
+    assert merged.to_message().tool_calls == [
+        ToolCall(id="2zvvry1t5", name="f", arguments={"a": 1})
+    ]
 
 
 @pytest.mark.parametrize(
     ("call", "error"),
     [
-        (ToolCallChunk(index=0, id="c", name="f", arguments='{"a": '), "arguments are not valid JSON"),
-        (ToolCallChunk(index=0, id="c", name="f", arguments="[1, 2]"), "arguments must be a JSON object, got list"),
+        (
+            ToolCallChunk(index=0, id="c", name="f", arguments='{"a": '),
+            "arguments are not valid JSON",
+        ),
+        (
+            ToolCallChunk(index=0, id="c", name="f", arguments="[1, 2]"),
+            "arguments must be a JSON object, got list",
+        ),
         (ToolCallChunk(index=0, id="c", arguments="{}"), "tool call has no name"),
         (ToolCallChunk(index=0, name="f", arguments="{}"), "tool call has no id"),
     ],
@@ -140,7 +148,8 @@ def test_parse_structured_output(content: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", ['{"name": "Tokyo"}', "Tokyo has 14M people", '{"name": "Tokyo", "population": "many"}']
+    "content",
+    ['{"name": "Tokyo"}', "Tokyo has 14M people", '{"name": "Tokyo", "population": "many"}'],
 )
 def test_parse_failure_is_typed_and_keeps_the_content(content: str) -> None:
     with pytest.raises(StructuredOutputError) as info:

@@ -63,7 +63,7 @@ def test_from_function_builds_the_schema_from_type_hints() -> None:
 
 
 def test_from_function_needs_annotations() -> None:
-    def untyped(city):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+    def untyped(city):  # type: ignore[no-untyped-def]
         return city
 
     with pytest.raises(TypeError, match="parameter 'city' needs a type annotation"):

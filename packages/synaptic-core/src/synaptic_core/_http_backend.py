@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -92,8 +93,11 @@ class HttpBackend:
         self._transport = transport
         self._async_transport = async_transport
         self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
+        # An AsyncClient's pool is bound to the loop that opened its connections, so each
+        # loop gets its own client (a second asyncio.run, or loops in threads).
+        self._async_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, httpx.AsyncClient
+        ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -124,15 +128,13 @@ class HttpBackend:
         return client
 
     def _aclient(self) -> httpx.AsyncClient:
-        # An AsyncClient's pool is bound to the loop that opened its connections; a new
-        # loop (a second asyncio.run) gets a new client instead of a broken pool.
         loop = asyncio.get_running_loop()
-        client = self._async_client
-        if client is None or self._async_loop is not loop:
+        client = self._async_clients.get(loop)
+        if client is None:
             import httpx  # noqa: PLC0415 (lazy by design)
 
             client = httpx.AsyncClient(transport=self._async_transport, **self._client_options())
-            self._async_client, self._async_loop = client, loop
+            self._async_clients[loop] = client
         return client
 
     async def send(self, request: HttpRequest) -> HttpResponse:
@@ -207,8 +209,8 @@ class HttpBackend:
             client.close()
 
     async def aclose(self) -> None:
-        """Close both clients' connections."""
-        client, self._async_client, self._async_loop = self._async_client, None, None
+        """Close this event loop's async connections and the blocking client's."""
+        client = self._async_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
         self.close()

@@ -1,0 +1,71 @@
+"""Every check, the same for a person and for CI: ``uv run nox``.
+
+Sessions sync their virtualenv from ``uv.lock`` (``uv sync --locked``), so what is tested
+is exactly what is locked. Source paths are derived from ``packages/*``, never kept by
+hand. Default: tests, lint, typecheck. On demand: build.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+ROOT = Path(__file__).parent
+PACKAGES = sorted(p.parent for p in ROOT.glob("packages/*/pyproject.toml"))
+SOURCES = [str(p / "src") for p in PACKAGES] + ["src"]
+
+
+def sync(session: nox.Session) -> None:
+    """Install the locked workspace (all members, dev group) into the session's venv."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--all-packages",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        silent=True,
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The offline test suite (warnings are errors)."""
+    sync(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and format check."""
+    sync(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on every package's sources."""
+    sync(session)
+    session.run("mypy", *SOURCES)
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Build every wheel and check what ships: py.typed in each, no tests."""
+    sync(session)
+    out = ROOT / "dist"
+    session.run("uv", "build", "--all-packages", "--wheel", "--out-dir", str(out), external=True)
+    for wheel in sorted(out.glob("*.whl")):
+        names = zipfile.ZipFile(wheel).namelist()
+        if not any(n.endswith("/py.typed") for n in names):
+            session.error(f"{wheel.name} does not ship py.typed")
+        if any(n.startswith("tests/") for n in names):
+            session.error(f"{wheel.name} ships tests")
+        session.log(f"ok: {wheel.name}")
