@@ -51,7 +51,7 @@ _ModelClass = type[BaseModel]
 class ResponseFormat(BaseModel):
     """The shape of the answer: free text, any JSON object, or JSON matching a schema.
 
-    Build with ``ResponseFormat.text()``, ``.json_object()``, ``.json_schema(schema)`` or
+    Build with ``ResponseFormat.text()``, ``.json_object()``, ``.from_json_schema(schema)`` or
     ``.from_model(MyModel)``; ``ChatRequest.with_response_format`` also takes a pydantic
     model class directly. ``model`` remembers that class so the answer can be parsed
     back into it with ``response.parse(...)``.
