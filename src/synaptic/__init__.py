@@ -1,10 +1,13 @@
 """synaptic: one clean, fast, honest Python interface to LLM providers.
 
-The facade (``synaptic.core``, ``synaptic.models``, ``synaptic.groq``,
-``load_chat_model``) grows with the provider packages; the provider-neutral pieces
-live in ``synaptic_core``.
+``synaptic.load_chat_model("groq:openai/gpt-oss-120b")`` builds a model by name;
+``synaptic.core`` and ``synaptic.models`` hold the provider-neutral API, and
+``synaptic.groq`` / ``synaptic.openai`` the providers (installed with the ``groq`` and
+``openai`` extras). Importing ``synaptic`` imports no provider and no httpx.
 """
+
+from synaptic_core import available_providers, load_chat_model
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "available_providers", "load_chat_model"]

@@ -1,7 +1,8 @@
 """synaptic-core: the provider-neutral half of synaptic.
 
 Messages, requests, responses, stream chunks, tools, the ``ChatModel`` base, the error
-hierarchy, ``RetryChatModel`` and the transports (``HttpBackend``, ``FakeBackend``).
+hierarchy, ``RetryChatModel`` and ``FallbackChatModel``, the transports (``HttpBackend``,
+``FakeBackend``), the provider registry (pluggy) and ``load_chat_model``.
 Importing this package imports neither httpx nor any provider.
 """
 
@@ -39,7 +40,10 @@ from synaptic_core._errors import (
     error_from_response,
 )
 from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
+from synaptic_core._fallback import AllModelsFailedError, FallbackChatModel
+from synaptic_core._hooks import Provider, ProviderSettings, hookimpl, hookspec
 from synaptic_core._http_backend import HttpBackend
+from synaptic_core._loader import load_chat_model
 from synaptic_core._messages import (
     AIMessage,
     AnyMessage,
@@ -52,6 +56,7 @@ from synaptic_core._messages import (
     ToolMessage,
 )
 from synaptic_core._ratelimit import RateLimitInfo, parse_go_duration, parse_retry_after
+from synaptic_core._registry import ProviderRegistry, available_providers, default_registry
 from synaptic_core._request import (
     ChatInput,
     ChatRequest,
@@ -88,6 +93,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AIMessage",
     "AIMessageChunk",
+    "AllModelsFailedError",
     "AnyMessage",
     "AuthenticationError",
     "Backend",
@@ -102,6 +108,7 @@ __all__ = [
     "ContextLengthExceededError",
     "FakeBackend",
     "FakeBackendExhaustedError",
+    "FallbackChatModel",
     "HttpBackend",
     "HttpRequest",
     "HttpResponse",
@@ -116,6 +123,9 @@ __all__ = [
     "NotFoundError",
     "ParseError",
     "PermissionDeniedError",
+    "Provider",
+    "ProviderRegistry",
+    "ProviderSettings",
     "RateLimitError",
     "RateLimitInfo",
     "RequestTimeoutError",
@@ -143,11 +153,16 @@ __all__ = [
     "ToolMessage",
     "ToolUseFailedError",
     "__version__",
+    "available_providers",
     "backoff_delay",
     "build_error",
     "decide_retry",
+    "default_registry",
     "error_class_for",
     "error_from_response",
+    "hookimpl",
+    "hookspec",
+    "load_chat_model",
     "merge_tool_call_chunks",
     "parse_go_duration",
     "parse_retry_after",

@@ -1,0 +1,188 @@
+"""``load_chat_model``: from a name in config to a ready ``ChatModel``.
+
+A spec is resolved to a profile (provider, settings, retry, fallbacks), the provider's
+settings are validated against its schema (unknown keys are errors with suggestions),
+the API key is taken from the environment, and the model is built and wrapped: in a
+``RetryChatModel`` when the profile has ``retry``, then in a ``FallbackChatModel`` when
+it has ``fallbacks``. Nothing is sent over the network here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import SecretStr
+
+from synaptic_core._chat_model import ChatModel
+from synaptic_core._config import PROFILE_KEYS, ConfigFile, find_config_file, read_config
+from synaptic_core._errors import ConfigError
+from synaptic_core._fallback import FallbackChatModel
+from synaptic_core._hooks import Provider
+from synaptic_core._registry import ProviderRegistry, default_registry, suggest
+from synaptic_core._retry import RetryChatModel, RetryConfig
+
+MODEL_ENV = "SYNAPTIC_MODEL"
+
+Spec = str | Mapping[str, Any] | None
+"""What ``load_chat_model`` takes: ``"provider:model"``, a mapping, a profile name, None."""
+
+
+def _validation_message(exc: pydantic.ValidationError, fields: Any) -> str:
+    problems = []
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"]) or "settings"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"unknown setting {loc!r}{suggest(str(error['loc'][-1]), fields)}")
+        elif error["type"] == "missing":
+            problems.append(f"{loc!r} is required")
+        else:
+            problems.append(f"{loc}: {error['msg']}")
+    return "; ".join(problems)
+
+
+class _Loader:
+    """One resolution: the environment, the registry, and the config file (read once)."""
+
+    def __init__(
+        self,
+        config_file: str | os.PathLike[str] | None,
+        environ: Mapping[str, str],
+        registry: ProviderRegistry,
+        cwd: Path,
+    ) -> None:
+        self.explicit = config_file
+        self.environ = environ
+        self.registry = registry
+        self.cwd = cwd
+        self._config: ConfigFile | None = None
+        self._looked = False
+
+    def config(self) -> ConfigFile | None:
+        if not self._looked:
+            path = find_config_file(self.explicit, self.environ, self.cwd)
+            self._config = None if path is None else read_config(path)
+            self._looked = True
+        return self._config
+
+    def resolve(self, spec: Spec) -> tuple[str, dict[str, Any]]:
+        """(label, profile dict) for a spec."""
+        if spec is None:
+            spec = self.environ.get(MODEL_ENV) or None
+            if spec is None:
+                config = self.config()
+                if config is None or config.default is None:
+                    msg = (
+                        "no model chosen: pass 'provider:model' (e.g. 'groq:openai/gpt-oss-120b'),"
+                        f" set {MODEL_ENV}, or create {self.cwd / 'synaptic.toml'} with a"
+                        " default profile"
+                    )
+                    raise ConfigError(msg)
+                return config.default, dict(config.profile(config.default))
+        if isinstance(spec, Mapping):
+            if not isinstance(spec.get("provider"), str):
+                msg = "a model mapping needs a 'provider' key, e.g. {'provider': 'groq', ...}"
+                raise ConfigError(msg)
+            return str(spec["provider"]), dict(spec)
+        if not isinstance(spec, str):  # untyped callers
+            msg = (  # type: ignore[unreachable]
+                "a model spec is a 'provider:model' string, a mapping or a profile name, "
+                f"not {type(spec).__name__}"
+            )
+            raise ConfigError(msg)
+        if ":" in spec:
+            provider, _, model = spec.partition(":")
+            if not provider or not model:
+                msg = f"model spec {spec!r} must look like 'provider:model'"
+                raise ConfigError(msg)
+            return spec, {"provider": provider, "model": model}
+        config = self.config()
+        if config is None:
+            hint = ""
+            if spec in self.registry.names():
+                hint = f"; to use provider {spec!r} directly, write '{spec}:<model>'"
+            msg = f"{spec!r} is not 'provider:model' and no config file defines profiles{hint}"
+            raise ConfigError(msg)
+        return spec, dict(config.profile(spec))
+
+    def build(self, label: str, profile: dict[str, Any], *, with_fallbacks: bool) -> ChatModel:
+        provider = self.registry.get(str(profile["provider"]))
+        settings = {k: v for k, v in profile.items() if k not in PROFILE_KEYS}
+        model: ChatModel = provider.factory(self.settings(provider, settings, profile, label))
+        retry = profile.get("retry")
+        if retry is not None:
+            try:
+                config = retry if isinstance(retry, RetryConfig) else RetryConfig(**retry)
+            except pydantic.ValidationError as exc:
+                fields = RetryConfig.model_fields
+                msg = f"invalid retry settings for {label!r}: {_validation_message(exc, fields)}"
+                raise ConfigError(msg) from None
+            model = RetryChatModel(model, config)
+        fallbacks = profile.get("fallbacks") or []
+        if with_fallbacks and fallbacks:
+            config_file = self.config()
+            if config_file is None:
+                msg = f"{label!r} has fallbacks, which name profiles of a config file; none found"
+                raise ConfigError(msg)
+            models = [model]
+            for name in fallbacks:
+                models.append(
+                    self.build(name, dict(config_file.profile(name)), with_fallbacks=False)
+                )
+            model = FallbackChatModel(models, labels=[label, *fallbacks])
+        return model
+
+    def settings(
+        self, provider: Provider[Any], settings: dict[str, Any], profile: dict[str, Any], label: str
+    ) -> Any:
+        key_env = profile.get("api_key_env") or provider.api_key_env
+        if settings.get("api_key") is None and key_env:
+            value = self.environ.get(key_env)
+            if value:
+                settings["api_key"] = SecretStr(value)
+            elif provider.api_key_required:
+                msg = (
+                    f"provider {provider.name!r} ({label}) needs an API key: set the "
+                    f"environment variable {key_env}"
+                )
+                if key_env == provider.api_key_env:
+                    msg += " (or name another one with api_key_env)"
+                raise ConfigError(msg)
+        try:
+            return provider.settings.model_validate(settings)
+        except pydantic.ValidationError as exc:
+            fields = provider.settings.model_fields
+            msg = f"invalid settings for provider {provider.name!r} ({label}): "
+            raise ConfigError(msg + _validation_message(exc, fields)) from None
+
+
+def load_chat_model(
+    spec: Spec = None,
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    registry: ProviderRegistry | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> ChatModel:
+    """Build a chat model by name.
+
+    ``spec`` is ``"provider:model"`` (split on the first colon, so
+    ``"groq:openai/gpt-oss-120b"`` works), a mapping (``{"provider": "groq", "model":
+    ..., "temperature": ...}``), or a profile name from a config file; None means
+    ``$SYNAPTIC_MODEL``, else the config file's default profile. ``overrides`` are
+    merged over the profile: provider settings (``temperature=0.2``), and also
+    ``retry={...}``, ``fallbacks=[...]`` or ``api_key_env="..."``.
+    ``registry`` and ``environ`` default to the process's own (tests pass their own).
+    """
+    loader = _Loader(
+        config_file,
+        os.environ if environ is None else environ,
+        registry or default_registry(),
+        Path.cwd(),
+    )
+    label, profile = loader.resolve(spec)
+    profile.update(overrides)
+    return loader.build(label, profile, with_fallbacks=True)

@@ -1,0 +1,93 @@
+"""The facade: re-exports, missing extras, import hygiene, and the provider swap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import synaptic
+import synaptic.core
+import synaptic.models
+import synaptic_core
+
+
+def test_import_synaptic_loads_no_provider_and_no_httpx() -> None:
+    code = textwrap.dedent(
+        """
+        import sys, synaptic
+        synaptic.available_providers()
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in
+                        {"httpx", "httpcore", "synaptic_groq", "synaptic_openai", "synaptic_shout"})
+        assert not loaded, loaded
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_core_re_exports_every_public_name() -> None:
+    assert synaptic.core.__all__ == synaptic_core.__all__
+    for name in synaptic_core.__all__:
+        assert getattr(synaptic.core, name) is getattr(synaptic_core, name)
+
+
+def test_reference_paths_resolve() -> None:
+    from synaptic.core import (
+        ChatModel,
+        ChatRequest,
+        Message,
+        SynapticError,
+        ToolChoice,
+        ToolDefinition,
+    )
+    from synaptic.models import HttpBackend, RetryChatModel, RetryConfig
+
+    assert {ChatModel, ChatRequest, Message, ToolDefinition, ToolChoice, SynapticError}
+    assert {HttpBackend, RetryChatModel, RetryConfig}
+    assert synaptic.models.__all__ == sorted(synaptic.models.__all__)
+
+
+def test_facade_top_level() -> None:
+    assert synaptic.__all__ == ["__version__", "available_providers", "load_chat_model"]
+    assert synaptic.load_chat_model is synaptic_core.load_chat_model
+    assert {"fake", "shout"} <= set(synaptic.available_providers())
+
+
+@pytest.mark.parametrize("extra", ["groq", "openai"])
+def test_missing_extra_says_what_to_install(extra: str) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["synaptic_{extra}"] = None  # as if the extra were not installed
+        try:
+            import synaptic.{extra}
+        except ImportError as exc:
+            print(exc)
+        else:
+            raise SystemExit("no ImportError")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.startswith(
+        f"synaptic.{extra} needs the '{extra}' extra: pip install \"synaptic[{extra}]\""
+    )
+
+
+def app(question: str, config: Path) -> str:
+    """An application function that never names a provider."""
+    model = synaptic.load_chat_model(config_file=config, environ={"SHOUT_API_KEY": "k"})
+    return model.chat_sync(question).content
+
+
+def test_swap_providers_by_config_alone(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.toml"
+    fake.write_text('default = "m"\n[profiles.m]\nprovider = "fake"\nmodel = "echo"\n')
+    shout = tmp_path / "shout.toml"
+    shout.write_text(
+        'default = "m"\n[profiles.m]\nprovider = "shout"\nmodel = "loud"\nexclamations = 2\n'
+    )
+    assert app("hello there", fake) == "hello there"
+    assert app("hello there", shout) == "HELLO THERE!!"
