@@ -38,6 +38,8 @@ from synaptic_core._errors import (
     build_error,
     error_class_for,
     error_from_response,
+    redact,
+    truncate,
 )
 from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
 from synaptic_core._fallback import AllModelsFailedError, FallbackChatModel
@@ -167,7 +169,9 @@ __all__ = [
     "parse_go_duration",
     "parse_retry_after",
     "parse_tool_call",
+    "redact",
     "response_to_chunk",
     "strict_json_schema",
     "to_request",
+    "truncate",
 ]

@@ -39,6 +39,7 @@ def response_to_chunk(response: ChatResponse) -> AIMessageChunk:
         finish_reason=response.finish_reason,
         id=response.id,
         model=response.model,
+        rate_limit=response.rate_limit,
     )
 
 

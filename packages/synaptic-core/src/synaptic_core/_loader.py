@@ -143,7 +143,7 @@ class _Loader:
             value = self.environ.get(key_env)
             if value:
                 settings["api_key"] = SecretStr(value)
-            elif provider.api_key_required:
+            elif provider.api_key_required or "api_key_env" in profile:
                 msg = (
                     f"provider {provider.name!r} ({label}) needs an API key: set the "
                     f"environment variable {key_env}"

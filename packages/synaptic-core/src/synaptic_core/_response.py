@@ -79,6 +79,7 @@ class AIMessageChunk(BaseModel):
 
     ``usage`` and ``finish_reason`` usually arrive on the last chunk. Usage is the
     provider's running total, not a delta: merging keeps the last one reported.
+    ``rate_limit`` (read from the response headers) comes on the first chunk.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -90,6 +91,7 @@ class AIMessageChunk(BaseModel):
     finish_reason: str | None = None
     id: str | None = None
     model: str | None = None
+    rate_limit: RateLimitInfo | None = None
 
     def __add__(self, other: AIMessageChunk) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
@@ -106,6 +108,7 @@ class AIMessageChunk(BaseModel):
         finish_reason: str | None = None
         chunk_id: str | None = None
         model: str | None = None
+        rate_limit: RateLimitInfo | None = None
         for chunk in chunks:
             content.append(chunk.content)
             if chunk.reasoning is not None:
@@ -115,6 +118,7 @@ class AIMessageChunk(BaseModel):
             finish_reason = chunk.finish_reason or finish_reason
             chunk_id = chunk_id or chunk.id
             model = model or chunk.model
+            rate_limit = rate_limit or chunk.rate_limit
         return cls.model_construct(
             content="".join(content),
             reasoning="".join(reasoning) if reasoning else None,
@@ -123,6 +127,7 @@ class AIMessageChunk(BaseModel):
             finish_reason=finish_reason,
             id=chunk_id,
             model=model,
+            rate_limit=rate_limit,
         )
 
     def to_message(self) -> AIMessage:

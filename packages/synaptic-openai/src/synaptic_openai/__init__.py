@@ -1,0 +1,46 @@
+"""synaptic-openai: the OpenAI-compatible chat-completions wire format over HTTP.
+
+``OpenAIChatModel(OpenAIConfig(key, "gpt-4o-mini"))`` talks to OpenAI; with another
+``base_url`` (and ``dialect=OPENAI_COMPATIBLE``) to vLLM, llama.cpp, Ollama and the like.
+The pure pieces (request building, response parsing, the SSE decoder, stream assembly)
+are public so other OpenAI-style providers (``synaptic_groq``) reuse them.
+"""
+
+from synaptic_openai._config import DEFAULT_BASE_URL, OpenAIConfig
+from synaptic_openai._dialect import OPENAI, OPENAI_COMPATIBLE, Dialect
+from synaptic_openai._model import OpenAIChatModel
+from synaptic_openai._request import (
+    build_body,
+    message_to_wire,
+    response_format_to_wire,
+    tool_choice_to_wire,
+    tool_to_wire,
+)
+from synaptic_openai._response import parse_chat_response, parse_tool_calls, parse_usage
+from synaptic_openai._sse import SSEDecoder, SSEEvent, aiter_events, iter_events
+from synaptic_openai._stream import StreamAssembler
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "OPENAI",
+    "OPENAI_COMPATIBLE",
+    "Dialect",
+    "OpenAIChatModel",
+    "OpenAIConfig",
+    "SSEDecoder",
+    "SSEEvent",
+    "StreamAssembler",
+    "__version__",
+    "aiter_events",
+    "build_body",
+    "iter_events",
+    "message_to_wire",
+    "parse_chat_response",
+    "parse_tool_calls",
+    "parse_usage",
+    "response_format_to_wire",
+    "tool_choice_to_wire",
+    "tool_to_wire",
+]

@@ -1,0 +1,130 @@
+"""``OpenAIChatModel``: the OpenAI chat-completions format over a ``Backend``.
+
+The request body and headers are built by pure functions, the response parsed by pure
+functions; this class only moves bytes through the backend and maps statuses to
+errors. Subclasses (``GroqChatModel``) change the ``dialect`` and config class, not
+the flow.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, ClassVar
+
+from synaptic_core import (
+    AIMessageChunk,
+    Backend,
+    ChatModel,
+    ChatRequest,
+    ChatResponse,
+    HttpBackend,
+    HttpRequest,
+    HttpResponse,
+    SynapticError,
+    error_from_response,
+)
+from synaptic_openai._config import OpenAIConfig
+from synaptic_openai._dialect import OPENAI, Dialect
+from synaptic_openai._request import build_body
+from synaptic_openai._response import parse_chat_response, shape_error
+from synaptic_openai._stream import StreamAssembler
+
+USER_AGENT = "synaptic/0.1.0"
+
+
+class OpenAIChatModel(ChatModel):
+    """A chat model served over the OpenAI-compatible API.
+
+    ``OpenAIChatModel(config)`` uses a pooled ``HttpBackend`` with ``config.timeout``;
+    pass ``backend=`` to share one, or a ``FakeBackend`` in tests.
+    """
+
+    default_dialect: ClassVar[Dialect] = OPENAI
+
+    def __init__(
+        self,
+        config: OpenAIConfig,
+        backend: Backend | None = None,
+        *,
+        dialect: Dialect | None = None,
+    ) -> None:
+        self.config = config
+        self.dialect = dialect or self.default_dialect
+        if backend is None:
+            backend = HttpBackend() if config.timeout is None else HttpBackend(config.timeout)
+        self.backend = backend
+        self._url = f"{config.base_url}/chat/completions"
+        base = {"content-type": "application/json", "user-agent": USER_AGENT, **config.headers}
+        if config.api_key is not None:
+            base["authorization"] = f"Bearer {config.api_key.get_secret_value()}"
+        self._headers = {**base, "accept": "application/json"}
+        self._stream_headers = {**base, "accept": "text/event-stream"}
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(model={self.config.model!r}, base_url={self.config.base_url!r})"
+        )
+
+    @property
+    def _secret(self) -> str | None:
+        key = self.config.api_key
+        return None if key is None else key.get_secret_value()
+
+    def _http_request(self, request: ChatRequest, *, stream: bool) -> HttpRequest:
+        body = build_body(request, self.config, self.dialect, stream=stream)
+        return HttpRequest(
+            "POST",
+            self._url,
+            self._stream_headers if stream else self._headers,
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        )
+
+    def _error(self, status: int, headers: Mapping[str, str], body: bytes) -> SynapticError:
+        return error_from_response(
+            status, headers, body, provider=self.dialect.provider, secret=self._secret
+        )
+
+    def _response(self, response: HttpResponse) -> ChatResponse:
+        status, headers, body = response.status_code, response.headers, response.content
+        if not 200 <= status < 300:
+            raise self._error(status, headers, body)
+        provider = self.dialect.provider
+        try:
+            data: Any = json.loads(body)
+        except ValueError:
+            raise shape_error(provider, status, headers, body, "is not JSON") from None
+        if isinstance(data, dict) and "error" in data and "choices" not in data:
+            raise self._error(status, headers, body)  # an error sent with a 2xx status
+        return parse_chat_response(data, headers, provider=provider, status_code=status, raw=body)
+
+    async def _chat(self, request: ChatRequest) -> ChatResponse:
+        return self._response(await self.backend.send(self._http_request(request, stream=False)))
+
+    def _chat_sync(self, request: ChatRequest) -> ChatResponse:
+        return self._response(self.backend.send_sync(self._http_request(request, stream=False)))
+
+    async def _stream_chat(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
+        async with self.backend.stream(self._http_request(request, stream=True)) as response:
+            if not 200 <= response.status_code < 300:
+                body = await response.aread()
+                raise self._error(response.status_code, response.headers, body)
+            assembler = StreamAssembler(provider=self.dialect.provider, headers=response.headers)
+            async for data in response.aiter_bytes():
+                for chunk in assembler.feed(data):
+                    yield chunk
+                if assembler.done:
+                    return
+            for chunk in assembler.close():
+                yield chunk
+
+    def _stream_chat_sync(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
+        with self.backend.stream_sync(self._http_request(request, stream=True)) as response:
+            if not 200 <= response.status_code < 300:
+                raise self._error(response.status_code, response.headers, response.read())
+            assembler = StreamAssembler(provider=self.dialect.provider, headers=response.headers)
+            for data in response.iter_bytes():
+                yield from assembler.feed(data)
+                if assembler.done:
+                    return
+            yield from assembler.close()

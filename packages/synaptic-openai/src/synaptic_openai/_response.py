@@ -1,0 +1,192 @@
+"""Response parsing: the JSON of a chat completion -> ``ChatResponse``, as pure functions.
+
+Lenient where servers differ (``content`` null or absent, ``reasoning`` or
+``reasoning_content``, arguments as a JSON string or an object), strict where it
+matters: a body without a usable ``choices[0].message`` is a ``ParseError`` that keeps
+the body, and every field we do not model is kept in ``provider_metadata``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from synaptic_core import (
+    AIMessage,
+    ChatResponse,
+    InvalidToolCall,
+    ParseError,
+    RateLimitInfo,
+    TokenUsage,
+    ToolCall,
+    parse_tool_call,
+    truncate,
+)
+
+_MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "reasoning", "reasoning_content"})
+_TOP_KEYS = frozenset({"id", "model", "choices", "usage"})
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _opt_float(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def parse_usage(usage: Any) -> TokenUsage | None:
+    """``usage`` of a response or chunk (OpenAI fields, details, Groq timings)."""
+    if not isinstance(usage, Mapping):
+        return None
+    prompt_details = usage.get("prompt_tokens_details")
+    completion_details = usage.get("completion_tokens_details")
+    prompt = _int(usage.get("prompt_tokens"))
+    completion = _int(usage.get("completion_tokens"))
+    return TokenUsage.model_construct(
+        input_tokens=prompt,
+        output_tokens=completion,
+        total_tokens=_opt_int(usage.get("total_tokens")) or prompt + completion,
+        cached_tokens=(
+            _opt_int(prompt_details.get("cached_tokens"))
+            if isinstance(prompt_details, Mapping)
+            else None
+        ),
+        reasoning_tokens=(
+            _opt_int(completion_details.get("reasoning_tokens"))
+            if isinstance(completion_details, Mapping)
+            else None
+        ),
+        queue_time=_opt_float(usage.get("queue_time")),
+        prompt_time=_opt_float(usage.get("prompt_time")),
+        completion_time=_opt_float(usage.get("completion_time")),
+        total_time=_opt_float(usage.get("total_time")),
+    )
+
+
+def parse_tool_calls(raw: Any) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    """A message's ``tool_calls``: good ones parsed, bad ones kept with their raw text."""
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    if not isinstance(raw, list):
+        return calls, invalid
+    for item in raw:
+        function = item.get("function") if isinstance(item, Mapping) else None
+        if not isinstance(function, Mapping):
+            invalid.append(
+                InvalidToolCall(arguments=str(item), error="tool call has no 'function' object")
+            )
+            continue
+        call_id = item.get("id") if isinstance(item.get("id"), str) else None
+        name = function.get("name") if isinstance(function.get("name"), str) else None
+        arguments = function.get("arguments")
+        if isinstance(arguments, Mapping):  # some servers send an object, not a string
+            if name and call_id:
+                calls.append(ToolCall(id=call_id, name=name, arguments=dict(arguments)))
+                continue
+            arguments = str(arguments)
+        parsed = parse_tool_call(call_id, name, arguments if isinstance(arguments, str) else None)
+        if isinstance(parsed, ToolCall):
+            calls.append(parsed)
+        else:
+            invalid.append(parsed)
+    return calls, invalid
+
+
+def reasoning_of(message: Mapping[str, Any]) -> str | None:
+    """Reasoning text (``reasoning`` on Groq, ``reasoning_content`` on vLLM/DeepSeek)."""
+    value = message.get("reasoning")
+    if value is None:
+        value = message.get("reasoning_content")
+    return value if isinstance(value, str) else None
+
+
+def request_id_of(data: Mapping[str, Any], headers: Mapping[str, str]) -> str | None:
+    """The ``x-request-id`` header, else Groq's ``x_groq.id``."""
+    header = headers.get("x-request-id")
+    if header:
+        return header
+    x_groq = data.get("x_groq")
+    if isinstance(x_groq, Mapping) and isinstance(x_groq.get("id"), str):
+        return str(x_groq["id"])
+    return None
+
+
+def shape_error(
+    provider: str,
+    status_code: int,
+    headers: Mapping[str, str],
+    raw: bytes | str,
+    problem: str,
+    *,
+    data: Mapping[str, Any] | None = None,
+) -> ParseError:
+    """A ``ParseError`` for a body that is not what the API documents; keeps the body."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return ParseError(
+        f"{provider} returned HTTP {status_code} with a body that {problem}: "
+        f"{truncate(text.strip(), 300)}",
+        provider=provider,
+        status_code=status_code,
+        request_id=request_id_of(data or {}, headers),
+        body=truncate(text, 2000),
+    )
+
+
+def parse_chat_response(
+    data: Any,
+    headers: Mapping[str, str],
+    *,
+    provider: str,
+    status_code: int = 200,
+    raw: bytes | str = b"",
+) -> ChatResponse:
+    """A whole chat completion. ``raw`` (the body) is kept in a ``ParseError``."""
+    if not isinstance(data, Mapping):
+        raise shape_error(provider, status_code, headers, raw, "is not a JSON object")
+    choices = data.get("choices")
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = first.get("message") if isinstance(first, Mapping) else None
+    if not isinstance(first, Mapping) or not isinstance(message, Mapping):
+        raise shape_error(
+            provider, status_code, headers, raw, "has no choices[0].message", data=data
+        )
+    content = message.get("content")
+    tool_calls, invalid = parse_tool_calls(message.get("tool_calls"))
+    usage = parse_usage(data.get("usage"))
+    metadata: dict[str, Any] = {k: v for k, v in data.items() if k not in _TOP_KEYS}
+    extra = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
+    if extra:
+        metadata["message"] = extra
+    if first.get("logprobs") is not None:
+        metadata["logprobs"] = first["logprobs"]
+    if isinstance(choices, list) and len(choices) > 1:
+        metadata["extra_choices"] = choices[1:]
+    request_id = request_id_of(data, headers)
+    if request_id is not None:
+        metadata["request_id"] = request_id
+    completion_id = data.get("id")
+    model = data.get("model")
+    finish = first.get("finish_reason")
+    return ChatResponse.model_construct(
+        message=AIMessage(
+            content if isinstance(content, str) else "",
+            tool_calls=tool_calls,
+            invalid_tool_calls=invalid,
+            reasoning=reasoning_of(message),
+            usage=usage,
+            id=completion_id if isinstance(completion_id, str) else None,
+        ),
+        usage=usage,
+        finish_reason=finish if isinstance(finish, str) else None,
+        model=model if isinstance(model, str) else None,
+        id=completion_id if isinstance(completion_id, str) else None,
+        rate_limit=RateLimitInfo.from_headers(headers),
+        provider_metadata=metadata,
+    )

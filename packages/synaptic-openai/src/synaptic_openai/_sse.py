@@ -1,0 +1,147 @@
+"""A server-sent-events decoder that works on bytes and does no I/O.
+
+It is the hot path of streaming, so it splits lines at the byte level (a multi-byte
+UTF-8 character can never contain a CR or LF byte, so lines split between network
+reads are joined before decoding and characters are never cut), takes the common
+``data: ...`` line first, and allocates one small object per event.
+
+Follows the WHATWG event-stream rules: CR, LF and CRLF line ends (a CRLF may be split
+across two reads), ``:`` comments, multi-line ``data``, named events, ``id`` and
+``retry``, a leading byte-order mark. At the end of input, a last line without its
+line end still counts (servers that omit the final blank line still get their event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+
+from synaptic_core import StreamError
+
+_BOM = b"\xef\xbb\xbf"
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class SSEEvent:
+    """One event: its ``data`` (lines joined by ``\\n``), ``event`` name, ``id``, ``retry``."""
+
+    data: str
+    event: str = "message"
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Feed bytes as they arrive; get complete events back. Call ``flush()`` at the end."""
+
+    __slots__ = (
+        "_data",
+        "_event",
+        "_id",
+        "_max_line",
+        "_pending",
+        "_retry",
+        "_skip_lf",
+        "_started",
+    )
+
+    def __init__(self, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self._pending = b""
+        self._data: list[str] = []
+        self._event: str | None = None
+        self._id: str | None = None
+        self._retry: int | None = None
+        self._skip_lf = False
+        self._started = False
+        self._max_line = max_line_bytes
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        """Decode ``chunk``; return the events it completed (often none or one)."""
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if b"\r" in chunk:
+            self._skip_lf = chunk.endswith(b"\r")
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if self._pending:
+            chunk = self._pending + chunk
+        if not self._started:
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self._pending = chunk
+                return []
+            self._started = True
+            if chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM) :]
+        lines = chunk.split(b"\n")
+        self._pending = lines.pop()
+        if len(self._pending) > self._max_line:
+            msg = f"event stream line longer than {self._max_line} bytes"
+            raise StreamError(msg)
+        return self._lines(lines) if lines else []
+
+    def flush(self) -> list[SSEEvent]:
+        """End of input: the last line counts even without its line end."""
+        self._skip_lf = False
+        lines = [self._pending] if self._pending else []
+        self._pending = b""
+        if self._data:
+            lines.append(b"")
+        return self._lines(lines)
+
+    def _lines(self, lines: list[bytes]) -> list[SSEEvent]:
+        events: list[SSEEvent] = []
+        data = self._data
+        try:
+            for line in lines:
+                if not line:
+                    if data:
+                        events.append(
+                            SSEEvent(
+                                "\n".join(data), self._event or "message", self._id, self._retry
+                            )
+                        )
+                        data.clear()
+                    self._event = None
+                    self._retry = None
+                elif line.startswith(b"data:"):
+                    value = line[6:] if line[5:6] == b" " else line[5:]
+                    data.append(value.decode())
+                elif line[:1] != b":":
+                    self._field(line)
+        except UnicodeDecodeError as exc:
+            msg = f"event stream is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            raise StreamError(msg) from None
+        return events
+
+    def _field(self, line: bytes) -> None:
+        name, colon, raw = line.partition(b":")
+        value = (raw[1:] if raw[:1] == b" " else raw).decode() if colon else ""
+        if name == b"event":
+            self._event = value
+        elif name == b"data":  # "data" with no colon: an empty data line
+            self._data.append(value)
+        elif name == b"id":
+            if "\x00" not in value:
+                self._id = value
+        elif name == b"retry" and value.isdigit():
+            self._retry = int(value)
+
+
+def iter_events(chunks: Iterable[bytes]) -> Iterator[SSEEvent]:
+    """Events from a blocking byte iterator."""
+    decoder = SSEDecoder()
+    for chunk in chunks:
+        yield from decoder.feed(chunk)
+    yield from decoder.flush()
+
+
+async def aiter_events(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:
+    """Events from an async byte iterator."""
+    decoder = SSEDecoder()
+    async for chunk in chunks:
+        for event in decoder.feed(chunk):
+            yield event
+    for event in decoder.flush():
+        yield event
