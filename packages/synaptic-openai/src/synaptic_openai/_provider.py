@@ -31,7 +31,7 @@ class CompatibleSettings(OpenAISettings):
     """Settings of ``openai-compatible``: a local or third-party server; ``base_url`` is
     required and the key optional (name one with ``api_key_env``)."""
 
-    base_url: str  # type: ignore[assignment]  # required here, optional for ``openai``
+    base_url: str  # required here (optional for ``openai``)
 
 
 def _config(settings: OpenAISettings) -> OpenAIConfig:

@@ -84,10 +84,8 @@ class SSEDecoder:
     def flush(self) -> list[SSEEvent]:
         """End of input: the last line counts even without its line end."""
         self._skip_lf = False
-        lines = [self._pending] if self._pending else []
+        lines = [self._pending, b""] if self._pending else [b""]
         self._pending = b""
-        if self._data:
-            lines.append(b"")
         return self._lines(lines)
 
     def _lines(self, lines: list[bytes]) -> list[SSEEvent]:
