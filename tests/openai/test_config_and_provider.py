@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pydantic
 import pytest
 
 import synaptic
@@ -60,9 +59,14 @@ def test_builders_return_new_validated_configs() -> None:
     )
     assert (built.timeout, built.headers, built.extra_body) == (10, {"X-Team": "a"}, {"user": "u"})
     assert (built.model, built.base_url) == ("gpt-4o", "https://other.example/v1")
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(
+        ConfigError,
+        match=r"invalid OpenAIConfig: temperature: Input should be less than or equal to 2 \(got 3\)",
+    ):
         base.with_temperature(3)
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(
+        ConfigError, match="invalid OpenAIConfig: stop: List should have at most 4 items"
+    ):
         base.with_stop(["a", "b", "c", "d", "e"])
 
 
@@ -81,10 +85,30 @@ def test_line_breaks_in_keys_and_headers_are_refused(bad: str) -> None:
         OpenAIConfig("sk-ok", "gpt-4o-mini", headers={"X-Team": bad})
 
 
-@pytest.mark.parametrize("bad", [{"model": ""}, {"base_url": "ftp://x"}])
-def test_bad_settings(bad: dict[str, str]) -> None:
-    with pytest.raises(pydantic.ValidationError):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            {"model": ""},
+            "invalid OpenAIConfig: model: Value error, a model id is required (got '')",
+        ),
+        (
+            {"base_url": "ftp://x"},
+            "invalid OpenAIConfig: base_url: Value error, base_url must start with http:// or https:// (got 'ftp://x')",
+        ),
+        ({"temprature": 1}, "invalid OpenAIConfig: unknown option 'temprature'"),
+    ],
+)
+def test_bad_settings(bad: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
         OpenAIConfig("sk-1", **{"model": "gpt-4o-mini", **bad})
+    assert str(info.value) == message
+
+
+def test_invalid_key_type_never_echoes_the_key() -> None:
+    with pytest.raises(ConfigError) as info:
+        OpenAIConfig(12345678901234, "gpt-4o-mini")  # type: ignore[arg-type]
+    assert "12345678901234" not in str(info.value)
 
 
 def test_providers_are_registered_and_load_by_name() -> None:

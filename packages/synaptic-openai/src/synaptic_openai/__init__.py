@@ -6,7 +6,7 @@ The pure pieces (request building, response parsing, the SSE decoder, stream ass
 are public so other OpenAI-style providers (``synaptic_groq``) reuse them.
 """
 
-from synaptic_openai._config import DEFAULT_BASE_URL, OpenAIConfig
+from synaptic_openai._config import DEFAULT_BASE_URL, ChatConfig, OpenAIConfig, config_error
 from synaptic_openai._dialect import OPENAI, OPENAI_COMPATIBLE, Dialect
 from synaptic_openai._model import OpenAIChatModel
 from synaptic_openai._request import (
@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "OPENAI",
     "OPENAI_COMPATIBLE",
+    "ChatConfig",
     "Dialect",
     "OpenAIChatModel",
     "OpenAIConfig",
@@ -35,6 +36,7 @@ __all__ = [
     "__version__",
     "aiter_events",
     "build_body",
+    "config_error",
     "iter_events",
     "message_to_wire",
     "parse_chat_response",

@@ -1,20 +1,28 @@
-"""``OpenAIConfig``: who to talk to and the default sampling options, immutable.
+"""Connection and sampling settings, immutable: ``ChatConfig`` and ``OpenAIConfig``.
 
-The key is a ``SecretStr``: it never appears in a repr, and header values are checked
-for CR/LF when the config is built, so a pasted key with a trailing newline fails
-here, clearly, rather than as a confusing transport error (or a header injection).
+``ChatConfig`` holds what every OpenAI-style server shares (key, model, base URL,
+sampling defaults, timeout, headers, extra body fields) and the ``with_*`` builders;
+``OpenAIConfig`` adds OpenAI's environment variables and defaults, ``GroqConfig``
+(in ``synaptic_groq``) Groq's.
+
+The key is a ``SecretStr``: it never appears in a repr. Invalid values raise a
+``ConfigError`` that names the field, the rule and the value (never the key's value);
+CR/LF in a key or header is refused here, so a pasted key with a trailing newline fails
+clearly instead of as a transport error or a header injection.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from synaptic_core import ConfigError, ResponseFormat
 from typing_extensions import Self
 
-from synaptic_core import ConfigError
+_SECRET_FIELDS = frozenset({"api_key", "headers"})
 
 
 class _Unset:
@@ -25,10 +33,6 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
-API_KEY_ENV = "OPENAI_API_KEY"
-BASE_URL_ENV = "OPENAI_BASE_URL"
 
 
 def check_header_value(name: str, value: str) -> str:
@@ -42,29 +46,45 @@ def check_header_value(name: str, value: str) -> str:
     return value
 
 
-class OpenAIConfig(BaseModel):
-    """Connection and sampling defaults for an OpenAI-compatible server.
+def config_error(cls_name: str, exc: pydantic.ValidationError) -> ConfigError:
+    """A readable ``ConfigError`` from pydantic's report; secret inputs are not shown."""
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "config"
+        text = f"{field}: {error['msg']}"
+        if error["type"] == "extra_forbidden":
+            text = f"unknown option {field!r}"
+        elif error["loc"] and error["loc"][0] not in _SECRET_FIELDS and "input" in error:
+            text += f" (got {error['input']!r})"
+        problems.append(text)
+    return ConfigError(f"invalid {cls_name}: " + "; ".join(problems))
 
-    ``OpenAIConfig(api_key, model)``; a missing ``api_key`` is read from
-    ``$OPENAI_API_KEY`` and a missing ``base_url`` from ``$OPENAI_BASE_URL``, else
-    ``https://api.openai.com/v1``. OpenAI itself needs a key; other servers (local
-    ones) may take none. ``timeout`` is the read timeout of the default backend;
-    ``headers`` are sent with every request and ``extra_body`` merged into every body.
+
+class ChatConfig(BaseModel):
+    """What every OpenAI-style chat server needs; see ``OpenAIConfig`` and ``GroqConfig``.
+
+    Sampling options left as None are not sent; per-request values win over these.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     api_key: SecretStr | None = None
     model: str
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str
     max_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
     stop: list[str] | None = Field(default=None, max_length=4)
     seed: int | None = None
+    response_format: ResponseFormat | None = None
+    parallel_tool_calls: bool | None = None
     timeout: float | None = Field(default=None, gt=0)
     headers: dict[str, str] = Field(default_factory=dict)
     extra_body: dict[str, Any] = Field(default_factory=dict)
+
+    api_key_env: ClassVar[str] = ""
+    base_url_env: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -77,30 +97,37 @@ class OpenAIConfig(BaseModel):
     ) -> None:
         # Only an omitted argument reads the environment: builders re-validate with the
         # current values, and a deliberate ``api_key=None`` (a keyless local server)
-        # must never pick up $OPENAI_API_KEY and send it elsewhere.
+        # must never pick up a provider's key from the environment and send it elsewhere.
         env = os.environ if environ is None else environ
         if api_key is UNSET:
-            api_key = env.get(API_KEY_ENV) or None
+            api_key = (env.get(self.api_key_env) if self.api_key_env else None) or None
         if base_url is UNSET or base_url is None:
-            base_url = env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        super().__init__(api_key=api_key, model=model, base_url=base_url, **options)
-        if self.api_key is None and self.base_url.rstrip("/") == DEFAULT_BASE_URL:
-            msg = f"OpenAI needs an API key: pass api_key=... or set {API_KEY_ENV}"
-            raise ConfigError(msg)
+            from_env = env.get(self.base_url_env) if self.base_url_env else None
+            base_url = from_env or self.default_base_url
+        try:
+            super().__init__(api_key=api_key, model=model, base_url=base_url, **options)
+        except pydantic.ValidationError as exc:
+            raise config_error(type(self).__name__, exc) from None
+        self._check()
 
-    @field_validator("model")
+    def _check(self) -> None:
+        """Checks that need the whole config (subclasses add theirs)."""
+
+    @field_validator("model", mode="before")
     @classmethod
-    def _model_given(cls, value: str) -> str:
-        if not value.strip():
-            msg = "model is required (e.g. 'gpt-4o-mini')"
-            raise ValueError(msg)
+    def _model_given(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                msg = "a model id is required"
+                raise ValueError(msg)
+            return str(value)  # a str enum member becomes its plain value
         return value
 
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            msg = f"base_url must start with http:// or https://, got {value!r}"
+            msg = "base_url must start with http:// or https://"
             raise ValueError(msg)
         return value.rstrip("/")
 
@@ -123,6 +150,19 @@ class OpenAIConfig(BaseModel):
     @classmethod
     def _stop_as_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("response_format", mode="before")
+    @classmethod
+    def _coerce_response_format(cls, value: Any) -> Any:
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            return ResponseFormat.from_model(value)
+        if value in ("text", "json_object"):
+            return ResponseFormat(type=value)
+        return value
+
+    def wire_options(self) -> dict[str, Any]:
+        """Provider-specific body fields this config sets (none here; Groq adds its own)."""
+        return {}
 
     def _with(self, **changes: Any) -> Self:
         # Re-validate: a builder must not let a bad value in.
@@ -156,6 +196,14 @@ class OpenAIConfig(BaseModel):
         """Seed for reproducible sampling."""
         return self._with(seed=seed)
 
+    def with_response_format(self, response_format: Any) -> Self:
+        """Default answer shape: "text", "json_object", a ``ResponseFormat`` or a model."""
+        return self._with(response_format=response_format)
+
+    def with_parallel_tool_calls(self, enabled: bool) -> Self:  # noqa: FBT001 (the wire's name)
+        """Allow or forbid several tool calls in one turn."""
+        return self._with(parallel_tool_calls=enabled)
+
     def with_timeout(self, timeout: float) -> Self:
         """Read timeout (seconds) of the default backend."""
         return self._with(timeout=timeout)
@@ -167,3 +215,37 @@ class OpenAIConfig(BaseModel):
     def with_extra_body(self, **fields: Any) -> Self:
         """Extra body fields for every request (per-request ``extra`` wins)."""
         return self._with(extra_body={**self.extra_body, **fields})
+
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+API_KEY_ENV = "OPENAI_API_KEY"
+BASE_URL_ENV = "OPENAI_BASE_URL"
+
+
+class OpenAIConfig(ChatConfig):
+    """``OpenAIConfig(api_key, model)``: OpenAI, or any server with another ``base_url``.
+
+    A missing ``api_key`` is read from ``$OPENAI_API_KEY`` and a missing ``base_url``
+    from ``$OPENAI_BASE_URL``, else ``https://api.openai.com/v1``. OpenAI itself needs
+    a key; other servers (local ones) may take none.
+    """
+
+    api_key_env: ClassVar[str] = API_KEY_ENV
+    base_url_env: ClassVar[str] = BASE_URL_ENV
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = UNSET,
+        model: str = "",
+        *,
+        base_url: str | None = UNSET,
+        environ: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(api_key, model, base_url=base_url, environ=environ, **options)
+
+    def _check(self) -> None:
+        if self.api_key is None and self.base_url == DEFAULT_BASE_URL:
+            msg = f"OpenAI needs an API key: pass api_key=... or set {API_KEY_ENV}"
+            raise ConfigError(msg)

@@ -24,7 +24,7 @@ from synaptic_core import (
     SynapticError,
     error_from_response,
 )
-from synaptic_openai._config import OpenAIConfig
+from synaptic_openai._config import ChatConfig
 from synaptic_openai._dialect import OPENAI, Dialect
 from synaptic_openai._request import build_body
 from synaptic_openai._response import parse_chat_response, shape_error
@@ -44,7 +44,7 @@ class OpenAIChatModel(ChatModel):
 
     def __init__(
         self,
-        config: OpenAIConfig,
+        config: ChatConfig,
         backend: Backend | None = None,
         *,
         dialect: Dialect | None = None,

@@ -25,7 +25,7 @@ from synaptic_core import (
 
 if TYPE_CHECKING:
     from synaptic_core import ChatRequest
-    from synaptic_openai._config import OpenAIConfig
+    from synaptic_openai._config import ChatConfig
     from synaptic_openai._dialect import Dialect
 
 
@@ -114,7 +114,7 @@ def response_format_to_wire(response_format: ResponseFormat) -> dict[str, Any]:
 
 
 def build_body(
-    request: ChatRequest, config: OpenAIConfig, dialect: Dialect, *, stream: bool
+    request: ChatRequest, config: ChatConfig, dialect: Dialect, *, stream: bool
 ) -> dict[str, Any]:
     """The JSON body for ``POST /chat/completions``: only fields that are set."""
     body: dict[str, Any] = {
@@ -137,10 +137,15 @@ def build_body(
         body["tools"] = [tool_to_wire(t) for t in request.tools]
     if request.tool_choice is not None:
         body["tool_choice"] = tool_choice_to_wire(request.tool_choice)
-    if request.parallel_tool_calls is not None:
-        body["parallel_tool_calls"] = request.parallel_tool_calls
-    if request.response_format is not None:
-        body["response_format"] = response_format_to_wire(request.response_format)
+    parallel = request.parallel_tool_calls
+    if parallel is None:
+        parallel = config.parallel_tool_calls
+    if parallel is not None:
+        body["parallel_tool_calls"] = parallel
+    response_format = request.response_format or config.response_format
+    if response_format is not None:
+        body["response_format"] = response_format_to_wire(response_format)
+    body.update(config.wire_options())
     if stream:
         body["stream"] = True
         if dialect.stream_usage:
