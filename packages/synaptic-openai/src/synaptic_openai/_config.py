@@ -19,8 +19,9 @@ from typing import Any, ClassVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from synaptic_core import ConfigError, ResponseFormat
 from typing_extensions import Self
+
+from synaptic_core import ConfigError, ResponseFormat
 
 _SECRET_FIELDS = frozenset({"api_key", "headers"})
 
@@ -200,7 +201,7 @@ class ChatConfig(BaseModel):
         """Default answer shape: "text", "json_object", a ``ResponseFormat`` or a model."""
         return self._with(response_format=response_format)
 
-    def with_parallel_tool_calls(self, enabled: bool) -> Self:  # noqa: FBT001 (the wire's name)
+    def with_parallel_tool_calls(self, enabled: bool) -> Self:
         """Allow or forbid several tool calls in one turn."""
         return self._with(parallel_tool_calls=enabled)
 
