@@ -235,3 +235,31 @@ def test_repr_shows_the_useful_fields() -> None:
     assert repr(error) == (
         "RateLimitError('limited', provider='groq', status_code=429, retry_after=1.5)"
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "hint"),
+    [
+        ("Rate limit reached for model. Please try again in 4.77s. Need more tokens?", 4.77),
+        ("Please try again in 1m26.4s.", 86.4),
+        ("please try again in 350ms", 0.35),
+        ("Rate limit reached.", None),
+    ],
+)
+def test_rate_limit_hint_read_from_the_message_when_no_header(
+    message: str, hint: float | None
+) -> None:
+    error = build_error(
+        {"message": message, "type": "tokens", "code": "rate_limit_exceeded"}, status_code=None
+    )
+    assert isinstance(error, RateLimitError)
+    assert (
+        error.retry_after == pytest.approx(hint) if hint is not None else error.retry_after is None
+    )
+
+
+def test_header_hint_wins_over_the_message() -> None:
+    error = error_from_response(
+        429, {"retry-after": "9"}, body("Please try again in 4.77s.", "tokens")
+    )
+    assert error.retry_after == 9.0

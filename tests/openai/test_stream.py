@@ -242,7 +242,7 @@ async def test_reasoning_deltas(model: OpenAIChatModel, backend: FakeBackend) ->
                 '{"error": {"message": "Rate limit reached. Please try again in 1.5s.", "type": "tokens", "code": "rate_limit_exceeded"}}'
             ],
             RateLimitError,
-            "openai error (in stream, rate_limit_exceeded): Rate limit reached. Please try again in 1.5s.",
+            "openai error (in stream, rate_limit_exceeded): Rate limit reached. Please try again in 1.5s. (retry after 1.5s)",
         ),
         (
             [

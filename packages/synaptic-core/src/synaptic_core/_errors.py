@@ -37,6 +37,7 @@ Messages never contain the API key: providers pass their key as ``secret`` to
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -368,6 +369,8 @@ def build_error(
     param = _as_text(detail.get("param"))
     provider_message = _as_text(detail.get("message"))
     cls = error_class_for(status_code, code, error_type)
+    if cls is RateLimitError and retry_after is None and provider_message:
+        retry_after = retry_hint_in(provider_message)
     if provider_message is None:
         fallback = raw_body.strip() if raw_body else ""
         provider_message = fallback or "no error message in the response body"
@@ -394,6 +397,17 @@ def build_error(
     if isinstance(error, ToolUseFailedError | JsonValidateFailedError):
         error.failed_generation = _as_text(detail.get("failed_generation"))
     return error
+
+
+_TRY_AGAIN = re.compile(r"try again in ((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)", re.IGNORECASE)
+
+
+def retry_hint_in(message: str) -> float | None:
+    """Seconds from "Please try again in 4.77s" (Groq's text), when no header says."""
+    from synaptic_core._ratelimit import parse_go_duration  # noqa: PLC0415 (cycle)
+
+    match = _TRY_AGAIN.search(message)
+    return None if match is None else parse_go_duration(match.group(1))
 
 
 def _groq_request_id(payload: Any) -> str | None:
