@@ -6,7 +6,13 @@ The pure pieces (request building, response parsing, the SSE decoder, stream ass
 are public so other OpenAI-style providers (``synaptic_groq``) reuse them.
 """
 
-from synaptic_openai._config import DEFAULT_BASE_URL, ChatConfig, OpenAIConfig, config_error
+from synaptic_openai._config import (
+    DEFAULT_BASE_URL,
+    UNSET,
+    ChatConfig,
+    OpenAIConfig,
+    config_error,
+)
 from synaptic_openai._dialect import OPENAI, OPENAI_COMPATIBLE, Dialect
 from synaptic_openai._model import OpenAIChatModel
 from synaptic_openai._request import (
@@ -26,6 +32,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "OPENAI",
     "OPENAI_COMPATIBLE",
+    "UNSET",
     "ChatConfig",
     "Dialect",
     "OpenAIChatModel",

@@ -105,6 +105,8 @@ class ChatConfig(BaseModel):
         if base_url is UNSET or base_url is None:
             from_env = env.get(self.base_url_env) if self.base_url_env else None
             base_url = from_env or self.default_base_url
+        if isinstance(base_url, str):
+            base_url = self.normalize_base_url(base_url)
         try:
             super().__init__(api_key=api_key, model=model, base_url=base_url, **options)
         except pydantic.ValidationError as exc:
@@ -113,6 +115,11 @@ class ChatConfig(BaseModel):
 
     def _check(self) -> None:
         """Checks that need the whole config (subclasses add theirs)."""
+
+    @classmethod
+    def normalize_base_url(cls, base_url: str) -> str:
+        """Adjust a base URL given in another common form (Groq: a bare host)."""
+        return base_url
 
     @field_validator("model", mode="before")
     @classmethod

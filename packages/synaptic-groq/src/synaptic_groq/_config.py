@@ -1,0 +1,110 @@
+"""``GroqConfig``: the reference's ``GroqConfig`` (key, model, sampling builders) plus
+Groq's own options (reasoning, service tier), immutable and validated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+from typing_extensions import Self
+
+from synaptic_core import ConfigError
+from synaptic_groq._catalog import ModelInfo, model_info, warn_if_retired
+from synaptic_groq._models import GroqModel
+from synaptic_openai import UNSET, ChatConfig
+
+DEFAULT_BASE_URL = "https://api.groq.com/openai/v1"
+API_KEY_ENV = "GROQ_API_KEY"
+BASE_URL_ENV = "GROQ_BASE_URL"
+
+ReasoningFormat = Literal["hidden", "raw", "parsed"]
+ServiceTier = Literal["auto", "on_demand", "flex", "performance"]
+
+
+class GroqConfig(ChatConfig):
+    """``GroqConfig("gsk-...", GroqModel.GPT_OSS_120B)``, then ``with_*`` builders.
+
+    The key defaults to ``$GROQ_API_KEY`` and is required. The base URL defaults to
+    ``$GROQ_BASE_URL``, else ``https://api.groq.com/openai/v1``; a bare host such as
+    ``https://api.groq.com`` (the official SDK's form) gets ``/openai/v1`` appended.
+    ``model`` is a ``GroqModel`` or any model id string. Groq's own options:
+    ``reasoning_format`` (hidden, raw, parsed), ``reasoning_effort`` (gpt-oss: low,
+    medium, high; qwen: none, default), ``service_tier`` (auto, on_demand, flex,
+    performance).
+    """
+
+    reasoning_format: ReasoningFormat | None = None
+    reasoning_effort: str | None = None
+    service_tier: ServiceTier | None = None
+
+    api_key_env: ClassVar[str] = API_KEY_ENV
+    base_url_env: ClassVar[str] = BASE_URL_ENV
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = UNSET,
+        model: GroqModel | str = "",
+        *,
+        base_url: str | None = UNSET,
+        environ: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(api_key, model, base_url=base_url, environ=environ, **options)
+
+    @classmethod
+    def new(cls, api_key: str, model: GroqModel | str) -> Self:
+        """The reference's ``GroqConfig::new(key, GroqModel::...)``."""
+        return cls(api_key, model)
+
+    @classmethod
+    def new_custom(cls, api_key: str, model: str) -> Self:
+        """The reference's ``GroqConfig::new_custom(key, "model-id")`` for unlisted models."""
+        return cls(api_key, model)
+
+    @classmethod
+    def normalize_base_url(cls, base_url: str) -> str:
+        """``https://api.groq.com`` (no path) -> ``https://api.groq.com/openai/v1``."""
+        if urlsplit(base_url).path.strip("/") == "":
+            return base_url.rstrip("/") + "/openai/v1"
+        return base_url
+
+    def _check(self) -> None:
+        if self.api_key is None:
+            msg = (
+                f"Groq needs an API key: pass it or set {API_KEY_ENV} "
+                "(create one at https://console.groq.com/keys)"
+            )
+            raise ConfigError(msg)
+        warn_if_retired(self.model, stacklevel=4)
+
+    @property
+    def info(self) -> ModelInfo | None:
+        """The catalog entry of ``model`` (None for ids the catalog does not know)."""
+        return model_info(self.model)
+
+    def wire_options(self) -> dict[str, Any]:
+        """Groq's own body fields, when set."""
+        options: dict[str, Any] = {}
+        if self.reasoning_format is not None:
+            options["reasoning_format"] = self.reasoning_format
+        if self.reasoning_effort is not None:
+            options["reasoning_effort"] = self.reasoning_effort
+        if self.service_tier is not None:
+            options["service_tier"] = self.service_tier
+        return options
+
+    def with_reasoning_format(self, reasoning_format: ReasoningFormat) -> Self:
+        """Where reasoning goes: ``hidden``, ``raw`` (in content) or ``parsed`` (separate)."""
+        return self._with(reasoning_format=reasoning_format)
+
+    def with_reasoning_effort(self, reasoning_effort: str) -> Self:
+        """How hard a reasoning model thinks (gpt-oss: low/medium/high; qwen: none/default)."""
+        return self._with(reasoning_effort=reasoning_effort)
+
+    def with_service_tier(self, service_tier: ServiceTier) -> Self:
+        """``on_demand`` (default), ``flex`` (fails fast with 498 when full), ``auto``."""
+        return self._with(service_tier=service_tier)

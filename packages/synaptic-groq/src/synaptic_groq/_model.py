@@ -1,0 +1,146 @@
+"""``GroqChatModel``: the Groq dialect of the OpenAI-compatible wire format.
+
+Everything OpenAI-shaped comes from ``synaptic_openai``; this adds what is Groq's:
+``max_completion_tokens``, usage in streams, Groq's own options, a fail-fast check for
+fields Groq rejects, replacements named in model errors, and ``list_models``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from synaptic_core import (
+    Backend,
+    ChatRequest,
+    ConfigError,
+    HttpRequest,
+    HttpResponse,
+    ModelDecommissionedError,
+    ModelNotFoundError,
+    ParseError,
+    SynapticError,
+    truncate,
+)
+from synaptic_groq._catalog import CATALOG_DATE, Lifecycle, ModelInfo, live_replacement, model_info
+from synaptic_groq._config import GroqConfig
+from synaptic_openai import Dialect, OpenAIChatModel
+
+GROQ = Dialect(provider="groq", max_tokens_field="max_completion_tokens", stream_usage=True)
+_REJECTED = ("logprobs", "top_logprobs", "logit_bias")
+
+
+class GroqChatModel(OpenAIChatModel):
+    """``GroqChatModel(GroqConfig(...))``; ``backend`` defaults to a pooled ``HttpBackend``."""
+
+    default_dialect = GROQ
+    config: GroqConfig
+
+    def __init__(self, config: GroqConfig, backend: Backend | None = None) -> None:
+        super().__init__(config, backend)
+
+    def _http_request(self, request: ChatRequest, *, stream: bool) -> HttpRequest:
+        fields = {**self.config.extra_body, **request.extra}
+        rejected = [name for name in _REJECTED if name in fields]
+        if fields.get("n", 1) != 1:
+            rejected.append("n")
+        if rejected:
+            msg = (
+                f"Groq rejects {', '.join(rejected)} (HTTP 400); remove "
+                f"{'it' if len(rejected) == 1 else 'them'} from extra / extra_body"
+            )
+            raise ConfigError(msg)
+        return super()._http_request(request, stream=stream)
+
+    def _error(self, status: int, headers: Mapping[str, str], body: bytes) -> SynapticError:
+        error = super()._error(status, headers, body)
+        if isinstance(error, ModelDecommissionedError | ModelNotFoundError):
+            replacement = live_replacement(self.config.model)
+            if replacement is not None:
+                error.replacement = replacement
+                error.message += (
+                    f"; use {replacement!r} instead (synaptic's model catalog, {CATALOG_DATE})"
+                )
+                error.args = (error.message,)
+        return error
+
+    def _models_request(self) -> HttpRequest:
+        headers = {k: v for k, v in self._headers.items() if k != "content-type"}
+        return HttpRequest("GET", f"{self.config.base_url}/models", headers)
+
+    def _models(self, response: HttpResponse) -> list[ModelInfo]:
+        if not 200 <= response.status_code < 300:
+            raise self._error(response.status_code, response.headers, response.content)
+        try:
+            data: Any = json.loads(response.content)
+        except ValueError:
+            data = None
+        entries = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            text = response.content.decode("utf-8", "replace")
+            msg = f"groq returned a model list that is not {{'data': [...]}}: {truncate(text, 300)}"
+            raise ParseError(
+                msg, provider="groq", status_code=response.status_code, body=truncate(text, 2000)
+            )
+        return [
+            parse_model_entry(e)
+            for e in entries
+            if isinstance(e, dict) and isinstance(e.get("id"), str)
+        ]
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The models this key can use, from ``GET /models``, in the catalog's shape."""
+        return self._models(await self.backend.send(self._models_request()))
+
+    def list_models_sync(self) -> list[ModelInfo]:
+        """Blocking ``list_models``."""
+        return self._models(self.backend.send_sync(self._models_request()))
+
+
+def _features(entry: Mapping[str, Any]) -> set[str]:
+    raw = entry.get("supported_features")
+    if isinstance(raw, Mapping):
+        return {str(k) for k, v in raw.items() if v}
+    if isinstance(raw, list):
+        return {str(v) for v in raw}
+    return set()
+
+
+def _has_vision(entry: Mapping[str, Any]) -> bool:
+    modalities = entry.get("modalities") or entry.get("input_modalities")
+    if isinstance(modalities, Mapping):
+        modalities = modalities.get("input")
+    return isinstance(modalities, list) and "image" in modalities
+
+
+def parse_model_entry(entry: Mapping[str, Any]) -> ModelInfo:
+    """One entry of ``GET /models``, merged with what the catalog knows about it."""
+    known = model_info(str(entry["id"]))
+    features = _features(entry)
+    active = entry.get("active") if isinstance(entry.get("active"), bool) else None
+    lifecycle = known.lifecycle if known is not None else None
+    if active is False:
+        lifecycle = Lifecycle.DECOMMISSIONED
+
+    def number(name: str, fallback: int | None) -> int | None:
+        value = entry.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else fallback
+
+    return ModelInfo(
+        id=str(entry["id"]),
+        context_window=number("context_window", known.context_window if known else None),
+        max_completion_tokens=number(
+            "max_completion_tokens", known.max_completion_tokens if known else None
+        ),
+        lifecycle=lifecycle,
+        replacement=known.replacement if known else None,
+        tools="tools" in features or (known is not None and known.tools),
+        json_schema=bool({"structured_outputs", "json_schema"} & features)
+        or (known is not None and known.json_schema),
+        reasoning="reasoning" in features or (known is not None and known.reasoning),
+        vision=_has_vision(entry) or (known is not None and known.vision),
+        note=known.note if known else "",
+        owned_by=entry.get("owned_by") if isinstance(entry.get("owned_by"), str) else None,
+        active=active,
+    )
