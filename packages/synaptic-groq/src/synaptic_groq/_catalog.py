@@ -3,13 +3,15 @@
 Model ids are hints, not gates: any string is accepted as a model id, the catalog only
 informs (warnings for retired models, replacements named in errors). Groq's list
 changes often, so it is dated, and ``GroqChatModel.list_models()`` reads the live one.
-Entries marked ``note="uncertain: ..."`` could not be confirmed from an official source.
+Notes that say "uncertain" could not be confirmed from an official source.
 """
 
 from __future__ import annotations
 
 import enum
+import sys
 import threading
+import types
 import warnings
 from dataclasses import dataclass
 
@@ -146,7 +148,20 @@ _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
-def warn_if_retired(model_id: str, *, stacklevel: int = 2) -> None:
+def _user_stacklevel() -> int:
+    """The stacklevel of the first frame outside synaptic and pydantic (the user's line)."""
+    level = 1
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.startswith(("synaptic_", "pydantic")):
+            return level
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn_if_retired(model_id: str) -> None:
     """Warn (once per model id and process) when ``model_id`` is retired or retiring."""
     info = CATALOG.get(model_id)
     if info is None or info.lifecycle not in (Lifecycle.DECOMMISSIONED, Lifecycle.DEPRECATED):
@@ -162,5 +177,5 @@ def warn_if_retired(model_id: str, *, stacklevel: int = 2) -> None:
         f"Groq model {model_id!r} is {info.lifecycle.value}{detail}; {advice}. "
         f"(synaptic's model catalog, {CATALOG_DATE})",
         DecommissionedModelWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=_user_stacklevel(),
     )

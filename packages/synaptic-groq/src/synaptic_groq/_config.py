@@ -79,7 +79,7 @@ class GroqConfig(ChatConfig):
                 "(create one at https://console.groq.com/keys)"
             )
             raise ConfigError(msg)
-        warn_if_retired(self.model, stacklevel=4)
+        warn_if_retired(self.model)
 
     @property
     def info(self) -> ModelInfo | None:
