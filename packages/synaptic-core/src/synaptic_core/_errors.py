@@ -372,7 +372,7 @@ def build_error(
     if cls is RateLimitError and retry_after is None and provider_message:
         retry_after = retry_hint_in(provider_message)
     if provider_message is None:
-        fallback = raw_body.strip() if raw_body else ""
+        fallback = " ".join(raw_body.split()) if raw_body else ""  # one line, even for HTML
         provider_message = fallback or "no error message in the response body"
     label = provider or "provider"
     where = f"HTTP {status_code}" if status_code is not None else "in stream"
