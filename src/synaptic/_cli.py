@@ -85,17 +85,17 @@ def chat(  # click passes every option by keyword
             raise click.UsageError("give a prompt, or pipe one on standard input")
         prompt = sys.stdin.read()
     overrides: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
-    model = load_chat_model(spec, config_file=config_file, **overrides)
     messages = ([SystemMessage(system)] if system else []) + [HumanMessage(prompt)]
-    if as_json:
-        click.echo(model.chat_sync(messages).model_dump_json(indent=2))
-    elif no_stream:
-        click.echo(model.chat_sync(messages).content)
-    else:
-        for chunk in model.stream_chat_sync(messages):
-            click.echo(chunk.content, nl=False)
-            sys.stdout.flush()
-        click.echo()
+    with load_chat_model(spec, config_file=config_file, **overrides) as model:
+        if as_json:
+            click.echo(model.chat_sync(messages).model_dump_json(indent=2))
+        elif no_stream:
+            click.echo(model.chat_sync(messages).content)
+        else:
+            for chunk in model.stream_chat_sync(messages):
+                click.echo(chunk.content, nl=False)
+                sys.stdout.flush()
+            click.echo()
 
 
 @cli.command()
@@ -129,10 +129,10 @@ def models(live: bool) -> None:
         msg = 'listing models needs the groq extra: pip install "synaptic[groq]"'
         raise click.ClickException(msg) from error
     if live:
-        entries = GroqChatModel(GroqConfig(model=GroqModel.GPT_OSS_20B)).list_models_sync()
-        click.echo(
-            f"{len(entries)} models from {GroqConfig(model=GroqModel.GPT_OSS_20B).base_url}/models"
-        )
+        config = GroqConfig(model=GroqModel.GPT_OSS_20B)
+        with GroqChatModel(config) as groq:
+            entries = groq.list_models_sync()
+        click.echo(f"{len(entries)} models from {config.base_url}/models")
     else:
         entries = list(CATALOG.values())
         click.echo(f"synaptic's Groq catalog ({CATALOG_DATE}); `synaptic models --live` asks Groq")

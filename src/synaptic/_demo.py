@@ -69,11 +69,11 @@ def run_demo(*, live: bool) -> None:
             f"synaptic {synaptic.__version__} demo: the Groq reference examples, against {where}"
         )
         config = GroqConfig(key, GroqModel.GPT_OSS_120B, base_url=base_url)
-        model = GroqChatModel(config)
-        _chat(model)
-        _stream(model)
-        _tools(model)
-        _retry(model, emulator)
+        with GroqChatModel(config) as model:
+            _chat(model)
+            _stream(model)
+            _tools(model)
+            _retry(model, emulator)
         _swap(key, base_url)
         click.echo()
         click.echo(

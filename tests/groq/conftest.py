@@ -68,3 +68,6 @@ def backend() -> FakeBackend:
 @pytest.fixture
 def model(backend: FakeBackend) -> GroqChatModel:
     return GroqChatModel(GroqConfig(KEY, GroqModel.GPT_OSS_120B, environ={}), backend)
+
+
+from synaptic_groq.testing import groq_emulator  # noqa: E402, F401 (the product's own pytest fixture)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import abc
 import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from typing_extensions import Self
 
 from synaptic_core._request import ChatInput, ChatRequest, to_request
 from synaptic_core._response import AIMessageChunk, ChatResponse
@@ -63,6 +66,29 @@ class ChatModel(abc.ABC):
     def stream_chat_sync(self, request: ChatInput) -> Iterator[AIMessageChunk]:
         """Blocking ``stream_chat``."""
         return self._stream_chat_sync(to_request(request))
+
+    def close(self) -> None:  # noqa: B027 (a deliberate no-op default)
+        """Release connections this model opened (a no-op for models without any).
+
+        A model closes only what it created: a backend passed in stays the caller's.
+        ``with model: ...`` closes on exit; ``async with`` uses ``aclose``.
+        """
+
+    async def aclose(self) -> None:
+        """Async ``close`` (also closes async connections opened in this event loop)."""
+        self.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
 
     @abc.abstractmethod
     async def _chat(self, request: ChatRequest) -> ChatResponse:

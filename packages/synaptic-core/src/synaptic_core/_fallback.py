@@ -66,6 +66,16 @@ class FallbackChatModel(ChatModel):
     def __repr__(self) -> str:
         return f"FallbackChatModel({self.labels!r})"
 
+    def close(self) -> None:
+        """Close every model."""
+        for model in self.models:
+            model.close()
+
+    async def aclose(self) -> None:
+        """Close every model."""
+        for model in self.models:
+            await model.aclose()
+
     def _failed(self, index: int, error: SynapticError, errors: list[SynapticError]) -> None:
         """Record a failure; re-raise unless we may fall back (the caller raises)."""
         errors.append(error)

@@ -169,6 +169,14 @@ class RetryChatModel(ChatModel):
     def __repr__(self) -> str:
         return f"RetryChatModel({self.model!r}, {self.config!r})"
 
+    def close(self) -> None:
+        """Close the wrapped model."""
+        self.model.close()
+
+    async def aclose(self) -> None:
+        """Close the wrapped model."""
+        await self.model.aclose()
+
     async def _chat(self, request: ChatRequest) -> ChatResponse:
         attempts = _Attempts(self)
         while True:

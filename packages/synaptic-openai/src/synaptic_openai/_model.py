@@ -51,6 +51,7 @@ class OpenAIChatModel(ChatModel):
     ) -> None:
         self.config = config
         self.dialect = dialect or self.default_dialect
+        self._owns_backend = backend is None
         if backend is None:
             backend = HttpBackend() if config.timeout is None else HttpBackend(config.timeout)
         self.backend = backend
@@ -65,6 +66,18 @@ class OpenAIChatModel(ChatModel):
         return (
             f"{type(self).__name__}(model={self.config.model!r}, base_url={self.config.base_url!r})"
         )
+
+    def close(self) -> None:
+        """Close the backend if this model created it."""
+        close = getattr(self.backend, "close", None)
+        if self._owns_backend and close is not None:
+            close()
+
+    async def aclose(self) -> None:
+        """Close the backend (this loop's async connections too) if this model created it."""
+        aclose = getattr(self.backend, "aclose", None)
+        if self._owns_backend and aclose is not None:
+            await aclose()
 
     @property
     def _secret(self) -> str | None:

@@ -127,6 +127,7 @@ class GroqEmulator:
         self.stopping.set()
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()
             self._server.server_close()
             self._server = None
         if self._thread is not None:

@@ -135,12 +135,20 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     block_on_close = False
     emulator: GroqEmulator
+    connections: set[socket.socket]
+
+    def close_connections(self) -> None:
+        """Shut every open connection (idle keep-alive ones included) at stop."""
+        for connection in list(self.connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 def make_server(emulator: GroqEmulator, host: str, port: int) -> _Server:
     """A listening server bound to ``host:port`` (0: a free port)."""
     server = _Server((host, port), _Handler)
     server.emulator = emulator
+    server.connections = set()
     return server
 
 
@@ -239,8 +247,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _wait(self, seconds: float) -> bool:
-        """Wait, unless the emulator stops first (then True: give up)."""
-        return self.server.emulator.stopping.wait(seconds)
+        """Wait, unless the emulator stops first (then drop the connection: True)."""
+        if self.server.emulator.stopping.wait(seconds):
+            self._drop()
+            return True
+        return False
 
     def _write(self, reply: Reply) -> None:
         fault = reply.fault
