@@ -129,6 +129,7 @@ def test_readme_block_runs(code: str) -> None:
     with respx.mock(assert_all_called=False) as router, warnings.catch_warnings():
         warnings.simplefilter("ignore", DecommissionedModelWarning)  # the reference's model
         router.route(url__startswith=GROQ).mock(side_effect=groq)
+        router.route(host="127.0.0.1").pass_through()  # blocks that run the real emulator
         run_block(code)
     if groq.requests and "RateLimitError" in code:
         assert len(groq.requests) == 1  # the 429 was caught and shown, not retried
