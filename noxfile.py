@@ -2,7 +2,7 @@
 
 Sessions sync their virtualenv from ``uv.lock`` (``uv sync --locked``), so what is tested
 is exactly what is locked. Source paths are derived from ``packages/*``, never kept by
-hand. Default: tests, lint, typecheck. On demand: build.
+hand. Default: tests, lint, typecheck. On demand: bench, build.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ PACKAGES = sorted(p.parent for p in ROOT.glob("packages/*/pyproject.toml"))
 SOURCES = [str(p / "src") for p in PACKAGES] + ["src"]
 
 
-def sync(session: nox.Session) -> None:
-    """Install the locked workspace (all members, dev group) into the session's venv."""
+def sync(session: nox.Session, *groups: str) -> None:
+    """Install the locked workspace (all members, dev group, ``groups``) into the venv."""
+    extra = [arg for group in groups for arg in ("--group", group)]
     session.run_install(
         "uv",
         "sync",
         "--locked",
         "--all-packages",
+        *extra,
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         silent=True,
     )
@@ -54,6 +56,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on every package's sources."""
     sync(session)
     session.run("mypy", *SOURCES)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Side-by-side benchmarks: raw httpx, the official groq SDK, synaptic (a few minutes)."""
+    sync(session, "bench")
+    session.run("python", "-m", "benchmarks.run", env={"PYTHONPATH": str(ROOT)})
 
 
 @nox.session(default=False)

@@ -6,8 +6,22 @@
 ``openai`` extras). Importing ``synaptic`` imports no provider and no httpx.
 """
 
-from synaptic_core import available_providers, load_chat_model
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from synaptic_core import available_providers, load_chat_model
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the registry and config loader are only needed by name-based loading.
+    if name in ("available_providers", "load_chat_model"):
+        import synaptic_core  # noqa: PLC0415
+
+        return getattr(synaptic_core, name)
+    msg = f"module 'synaptic' has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 __all__ = ["__version__", "available_providers", "load_chat_model"]

@@ -64,7 +64,7 @@ def test_sync_send_through_mock_transport() -> None:
         response = backend.send_sync(post("https://api.test/v1/chat", {"a": 1}))
     assert response.status_code == 201
     assert response.headers["x-request-id"] == "req_9"
-    assert response.headers["X-RateLimit-Remaining-Tokens"] == "7"
+    assert response.headers["x-ratelimit-remaining-tokens"] == "7"  # lowercase names
     assert response.json() == {
         "method": "POST",
         "path": "/v1/chat",

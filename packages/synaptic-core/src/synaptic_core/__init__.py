@@ -6,6 +6,9 @@ hierarchy, ``RetryChatModel`` and ``FallbackChatModel``, the transports (``HttpB
 Importing this package imports neither httpx nor any provider.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from synaptic_core._backend import (
     Backend,
     HttpRequest,
@@ -43,9 +46,8 @@ from synaptic_core._errors import (
 )
 from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
 from synaptic_core._fallback import AllModelsFailedError, FallbackChatModel
-from synaptic_core._hooks import Provider, ProviderSettings, hookimpl, hookspec
+from synaptic_core._fast import construct
 from synaptic_core._http_backend import HttpBackend
-from synaptic_core._loader import load_chat_model
 from synaptic_core._messages import (
     AIMessage,
     AnyMessage,
@@ -58,7 +60,6 @@ from synaptic_core._messages import (
     ToolMessage,
 )
 from synaptic_core._ratelimit import RateLimitInfo, parse_go_duration, parse_retry_after
-from synaptic_core._registry import ProviderRegistry, available_providers, default_registry
 from synaptic_core._request import (
     ChatInput,
     ChatRequest,
@@ -69,6 +70,7 @@ from synaptic_core._request import (
 from synaptic_core._response import (
     AIMessageChunk,
     ChatResponse,
+    chunk_of,
     merge_tool_call_chunks,
     parse_tool_call,
 )
@@ -89,6 +91,35 @@ from synaptic_core._tools import (
     ToolDefinition,
 )
 from synaptic_core._usage import TokenUsage
+
+if TYPE_CHECKING:
+    from synaptic_core._hooks import Provider, ProviderSettings, hookimpl, hookspec
+    from synaptic_core._loader import load_chat_model
+    from synaptic_core._registry import ProviderRegistry, available_providers, default_registry
+
+# Loaded on first use: the registry pulls in pluggy and importlib.metadata, the loader
+# tomllib; a program that only builds models by hand never needs them.
+_LAZY = {
+    "Provider": "synaptic_core._hooks",
+    "ProviderSettings": "synaptic_core._hooks",
+    "hookimpl": "synaptic_core._hooks",
+    "hookspec": "synaptic_core._hooks",
+    "load_chat_model": "synaptic_core._loader",
+    "ProviderRegistry": "synaptic_core._registry",
+    "available_providers": "synaptic_core._registry",
+    "default_registry": "synaptic_core._registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'synaptic_core' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
@@ -158,6 +189,8 @@ __all__ = [
     "available_providers",
     "backoff_delay",
     "build_error",
+    "chunk_of",
+    "construct",
     "decide_retry",
     "default_registry",
     "error_class_for",

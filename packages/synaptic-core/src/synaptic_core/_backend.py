@@ -6,8 +6,8 @@ Both have blocking twins, because the sync API runs real blocking I/O rather tha
 event loop. Backends never retry and never interpret statuses: that is the provider's
 job (errors) and ``RetryChatModel``'s (retries), so each concern lives in one place.
 
-Response headers are any mapping that answers lowercase names; ``HttpBackend`` passes
-httpx's case-insensitive headers through without copying them.
+Response headers are any mapping that answers lowercase names; ``HttpBackend`` hands over
+a plain dict with lowercase keys (one copy per response, then O(1) lookups).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class ProviderSettings(BaseModel):
     Subclass it and add the provider's options with their types and defaults.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     model: str
     api_key: SecretStr | None = None

@@ -7,7 +7,6 @@ one place, into ``NetworkError`` / ``RequestTimeoutError``; nothing here retries
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator
@@ -19,11 +18,26 @@ from synaptic_core._backend import HttpRequest, HttpResponse, StreamResponse, Sy
 from synaptic_core._errors import ConfigError, NetworkError, RequestTimeoutError, SynapticError
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
     from typing_extensions import Self
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
+# Bursts: Groq answers fast, so apps fire many requests at once; keep enough warm
+# connections that a burst does not pay for new TLS handshakes each time.
+DEFAULT_MAX_CONNECTIONS = 256
+DEFAULT_MAX_KEEPALIVE = 128
+
+
+def plain_headers(headers: httpx.Headers) -> dict[str, str]:
+    """Response headers as a plain dict with lowercase names: O(1) lookups.
+
+    ``httpx.Headers.get`` scans every header; parsers read about ten of them per
+    response. A repeated header keeps its last value (none we read repeats).
+    """
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers.raw}
 
 
 def _public_url(url: str) -> str:
@@ -78,8 +92,8 @@ class HttpBackend:
         timeout: float = DEFAULT_TIMEOUT,
         *,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-        max_connections: int = 100,
-        max_keepalive_connections: int = 20,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_keepalive_connections: int = DEFAULT_MAX_KEEPALIVE,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -99,6 +113,7 @@ class HttpBackend:
             asyncio.AbstractEventLoop, httpx.AsyncClient
         ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        self._urls: dict[str, httpx.URL] = {}
 
     def __repr__(self) -> str:
         return f"HttpBackend(timeout={self.timeout}, connect_timeout={self.connect_timeout})"
@@ -116,6 +131,17 @@ class HttpBackend:
             "trust_env": True,
         }
 
+    def _url(self, url: str) -> httpx.URL:
+        """A parsed URL, cached: providers send every request to the same few URLs."""
+        parsed = self._urls.get(url)
+        if parsed is None:
+            import httpx  # noqa: PLC0415 (cached after the first import)
+
+            parsed = httpx.URL(url)
+            if len(self._urls) < 64:
+                self._urls[url] = parsed
+        return parsed
+
     def _sync_client(self) -> httpx.Client:
         client = self._client
         if client is None:
@@ -128,6 +154,8 @@ class HttpBackend:
         return client
 
     def _aclient(self) -> httpx.AsyncClient:
+        import asyncio  # noqa: PLC0415 (already loaded by whoever runs the loop)
+
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
@@ -144,11 +172,14 @@ class HttpBackend:
         client = self._aclient()
         try:
             response = await client.request(
-                request.method, request.url, headers=request.headers, content=request.content
+                request.method,
+                self._url(request.url),
+                headers=request.headers,
+                content=request.content,
             )
         except httpx.HTTPError as exc:
             raise translate_transport_error(exc, request) from _cause(exc)
-        return HttpResponse(response.status_code, response.headers, response.content)
+        return HttpResponse(response.status_code, plain_headers(response.headers), response.content)
 
     def send_sync(self, request: HttpRequest) -> HttpResponse:
         """Blocking ``send``."""
@@ -157,11 +188,14 @@ class HttpBackend:
         client = self._sync_client()
         try:
             response = client.request(
-                request.method, request.url, headers=request.headers, content=request.content
+                request.method,
+                self._url(request.url),
+                headers=request.headers,
+                content=request.content,
             )
         except httpx.HTTPError as exc:
             raise translate_transport_error(exc, request) from _cause(exc)
-        return HttpResponse(response.status_code, response.headers, response.content)
+        return HttpResponse(response.status_code, plain_headers(response.headers), response.content)
 
     @asynccontextmanager
     async def stream(self, request: HttpRequest) -> AsyncIterator[StreamResponse]:
@@ -170,7 +204,7 @@ class HttpBackend:
 
         client = self._aclient()
         built = client.build_request(
-            request.method, request.url, headers=request.headers, content=request.content
+            request.method, self._url(request.url), headers=request.headers, content=request.content
         )
         try:
             response = await client.send(built, stream=True)
@@ -188,7 +222,7 @@ class HttpBackend:
 
         client = self._sync_client()
         built = client.build_request(
-            request.method, request.url, headers=request.headers, content=request.content
+            request.method, self._url(request.url), headers=request.headers, content=request.content
         )
         try:
             response = client.send(built, stream=True)
@@ -196,7 +230,7 @@ class HttpBackend:
             raise translate_transport_error(exc, request) from _cause(exc)
         try:
             yield SyncStreamResponse(
-                response.status_code, response.headers, _iter(response, request)
+                response.status_code, plain_headers(response.headers), _iter(response, request)
             )
         finally:
             response.close()
@@ -210,6 +244,8 @@ class HttpBackend:
 
     async def aclose(self) -> None:
         """Close this event loop's async connections and the blocking client's."""
+        import asyncio  # noqa: PLC0415 (already loaded by whoever runs the loop)
+
         client = self._async_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()

@@ -8,6 +8,7 @@ needs to know parts exist, and the wire format can still send the parts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -20,7 +21,7 @@ from synaptic_core._usage import TokenUsage
 class TextPart(BaseModel):
     """A piece of text inside a multi-part message."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     type: Literal["text"] = "text"
     text: str
@@ -29,7 +30,7 @@ class TextPart(BaseModel):
 class ImagePart(BaseModel):
     """An image, by URL or ``data:`` URL, for vision models. ``detail``: low/high/auto."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     type: Literal["image_url"] = "image_url"
     url: str
@@ -40,7 +41,9 @@ ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
 """A part of a message's content: text or an image."""
 
 
-_PART_ADAPTER: TypeAdapter[TextPart | ImagePart] = TypeAdapter(ContentPart)
+@functools.cache
+def _part_adapter() -> TypeAdapter[TextPart | ImagePart]:
+    return TypeAdapter(ContentPart)
 
 
 def _join_text(parts: Sequence[TextPart | ImagePart]) -> str:
@@ -54,7 +57,7 @@ class Message(BaseModel):
     ``HumanMessage``, and so on; ``list[Message]`` is the type of a conversation.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     role: str
     content: str = ""
@@ -78,7 +81,7 @@ class Message(BaseModel):
             if content is None:
                 data = {**data, "content": ""}
             elif not isinstance(content, str):
-                parts = [_PART_ADAPTER.validate_python(p) for p in content]
+                parts = [_part_adapter().validate_python(p) for p in content]
                 data = {**data, "content": _join_text(parts), "parts": parts}
         return data
 
@@ -109,17 +112,17 @@ class Message(BaseModel):
     @staticmethod
     def from_json(data: str | bytes) -> AnyMessage:
         """Rebuild a message from ``message.model_dump_json()`` output."""
-        return _MESSAGE_ADAPTER.validate_json(data)
+        return _message_adapter().validate_json(data)
 
     @staticmethod
     def list_from_json(data: str | bytes) -> list[AnyMessage]:
         """Rebuild a conversation from a JSON array of messages."""
-        return _MESSAGES_ADAPTER.validate_json(data)
+        return _messages_adapter().validate_json(data)
 
     @staticmethod
     def list_to_json(messages: Sequence[Message]) -> str:
         """Serialise a conversation to a JSON array (the inverse of ``list_from_json``)."""
-        return _MESSAGES_ADAPTER.dump_json(list(messages)).decode()  # type: ignore[arg-type]
+        return _messages_adapter().dump_json(list(messages)).decode()  # type: ignore[arg-type]
 
 
 class SystemMessage(Message):
@@ -209,9 +212,13 @@ class ToolMessage(Message):
 AnyMessage = SystemMessage | HumanMessage | AIMessage | ToolMessage
 """Any concrete message (a union; JSON is discriminated on ``role``)."""
 
-_MESSAGE_ADAPTER: TypeAdapter[AnyMessage] = TypeAdapter(
-    Annotated[AnyMessage, Field(discriminator="role")]
-)
-_MESSAGES_ADAPTER: TypeAdapter[list[AnyMessage]] = TypeAdapter(
-    list[Annotated[AnyMessage, Field(discriminator="role")]]
-)
+
+# Built on first use: schema generation is the costliest part of importing pydantic models.
+@functools.cache
+def _message_adapter() -> TypeAdapter[AnyMessage]:
+    return TypeAdapter(Annotated[AnyMessage, Field(discriminator="role")])
+
+
+@functools.cache
+def _messages_adapter() -> TypeAdapter[list[AnyMessage]]:
+    return TypeAdapter(list[Annotated[AnyMessage, Field(discriminator="role")]])

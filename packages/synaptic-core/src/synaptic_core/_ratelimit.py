@@ -9,13 +9,15 @@ never turn a good response into a failure.
 
 from __future__ import annotations
 
-import email.utils
+import functools
 import math
 import re
 import time
 from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, ConfigDict
+
+from synaptic_core._fast import construct
 
 _GO_UNITS = {
     "ns": 1e-9,
@@ -31,6 +33,7 @@ _GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _MAX_DURATION = 366 * 24 * 3600.0  # anything longer is a broken header, not a limit
 
 
+@functools.lru_cache(maxsize=512)  # the same few strings arrive on every response
 def parse_go_duration(value: str) -> float | None:
     """Seconds in a Go duration such as ``2m59.56s``, ``350ms`` or ``1h2m``; else None.
 
@@ -80,6 +83,8 @@ def parse_retry_after(
     try:
         value = float(raw)
     except ValueError:
+        import email.utils  # noqa: PLC0415 (HTTP dates are rare; keep the import light)
+
         try:
             when = email.utils.parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError):
@@ -116,7 +121,7 @@ class RateLimitInfo(BaseModel):
     429, in seconds. Any field the provider did not send (or sent malformed) is None.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     limit_requests: int | None = None
     limit_tokens: int | None = None
@@ -131,14 +136,20 @@ class RateLimitInfo(BaseModel):
         cls, headers: Mapping[str, str], *, now: Callable[[], float] = time.time
     ) -> RateLimitInfo:
         """Read the ``x-ratelimit-*`` and retry headers; ``headers`` answer lowercase names."""
-        return cls.model_construct(
-            limit_requests=_int_header(headers, "x-ratelimit-limit-requests"),
-            limit_tokens=_int_header(headers, "x-ratelimit-limit-tokens"),
-            remaining_requests=_int_header(headers, "x-ratelimit-remaining-requests"),
-            remaining_tokens=_int_header(headers, "x-ratelimit-remaining-tokens"),
-            reset_requests=_duration_header(headers, "x-ratelimit-reset-requests"),
-            reset_tokens=_duration_header(headers, "x-ratelimit-reset-tokens"),
-            retry_after=parse_retry_after(headers, now=now),
+        retry_after = None
+        if "retry-after" in headers or "retry-after-ms" in headers:
+            retry_after = parse_retry_after(headers, now=now)
+        return construct(
+            cls,
+            {
+                "limit_requests": _int_header(headers, "x-ratelimit-limit-requests"),
+                "limit_tokens": _int_header(headers, "x-ratelimit-limit-tokens"),
+                "remaining_requests": _int_header(headers, "x-ratelimit-remaining-requests"),
+                "remaining_tokens": _int_header(headers, "x-ratelimit-remaining-tokens"),
+                "reset_requests": _duration_header(headers, "x-ratelimit-reset-requests"),
+                "reset_tokens": _duration_header(headers, "x-ratelimit-reset-tokens"),
+                "retry_after": retry_after,
+            },
         )
 
     @property

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing_extensions import Self
 
+from synaptic_core._fast import construct
 from synaptic_core._messages import AnyMessage, HumanMessage
 from synaptic_core._tools import ToolChoice, ToolDefinition
 
@@ -57,7 +58,7 @@ class ResponseFormat(BaseModel):
     back into it with ``response.parse(...)``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     type: Literal["text", "json_object", "json_schema"]
     name: str | None = None
@@ -125,7 +126,7 @@ def _as_response_format(value: Any) -> Any:
 class ChatRequest(BaseModel):
     """One call to a chat model: ``ChatRequest([Message.human("hi")])``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     messages: list[AnyMessage]
     tools: list[ToolDefinition] = Field(default_factory=list)
@@ -241,6 +242,17 @@ class ChatRequest(BaseModel):
         return self._with(extra={**self.extra, **fields})
 
 
+_EMPTY_REQUEST: dict[str, Any] = {
+    "tool_choice": None,
+    "temperature": None,
+    "max_tokens": None,
+    "top_p": None,
+    "stop": None,
+    "seed": None,
+    "response_format": None,
+    "parallel_tool_calls": None,
+}
+
 ChatInput = ChatRequest | str | Sequence[AnyMessage]
 """What ``ChatModel.chat`` accepts: a request, a prompt, or a list of messages."""
 
@@ -249,8 +261,13 @@ def to_request(value: ChatInput) -> ChatRequest:
     """Normalise what a caller passed to ``chat`` into a ``ChatRequest``."""
     if isinstance(value, ChatRequest):
         return value
-    if isinstance(value, str):
-        return ChatRequest([HumanMessage(value)])
+    if isinstance(value, str):  # the common case, built without re-validating
+        message = construct(
+            HumanMessage, {"role": "human", "content": value, "parts": [], "name": None}
+        )
+        return construct(
+            ChatRequest, {**_EMPTY_REQUEST, "messages": [message], "tools": [], "extra": {}}
+        )
     try:
         messages = list(value)
     except TypeError:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from synaptic_core._errors import StructuredOutputError, truncate
+from synaptic_core._fast import construct
 from synaptic_core._messages import AIMessage
 from synaptic_core._ratelimit import RateLimitInfo
 from synaptic_core._tools import InvalidToolCall, ToolCall, ToolCallChunk
@@ -69,7 +70,10 @@ def merge_tool_call_chunks(chunks: Iterable[ToolCallChunk]) -> list[ToolCallChun
             slot[1] = slot[1] or chunk.name
             slot[2].append(chunk.arguments)
     return [
-        ToolCallChunk(index=index, id=call_id, name=name, arguments="".join(parts))
+        construct(
+            ToolCallChunk,
+            {"index": index, "id": call_id, "name": name, "arguments": "".join(parts)},
+        )
         for index, (call_id, name, parts) in merged.items()
     ]
 
@@ -82,7 +86,7 @@ class AIMessageChunk(BaseModel):
     ``rate_limit`` (read from the response headers) comes on the first chunk.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     content: str = ""
     reasoning: str | None = None
@@ -119,15 +123,15 @@ class AIMessageChunk(BaseModel):
             chunk_id = chunk_id or chunk.id
             model = model or chunk.model
             rate_limit = rate_limit or chunk.rate_limit
-        return cls.model_construct(
-            content="".join(content),
-            reasoning="".join(reasoning) if reasoning else None,
-            tool_call_chunks=merge_tool_call_chunks(calls) if calls else [],
-            usage=usage,
-            finish_reason=finish_reason,
-            id=chunk_id,
-            model=model,
-            rate_limit=rate_limit,
+        return chunk_of(
+            "".join(content),
+            "".join(reasoning) if reasoning else None,
+            merge_tool_call_chunks(calls) if calls else [],
+            usage,
+            finish_reason,
+            chunk_id,
+            model,
+            rate_limit,
         )
 
     def to_message(self) -> AIMessage:
@@ -147,6 +151,46 @@ class AIMessageChunk(BaseModel):
         )
 
 
+def chunk_of(  # noqa: PLR0917 (per-token hot path: positional arguments are cheaper)
+    content: str,
+    reasoning: str | None,
+    tool_call_chunks: list[ToolCallChunk],
+    usage: TokenUsage | None,
+    finish_reason: str | None,
+    chunk_id: str | None,
+    model: str | None,
+    rate_limit: RateLimitInfo | None,
+) -> AIMessageChunk:
+    """An ``AIMessageChunk`` from trusted, typed values (the streaming hot path).
+
+    ``construct`` inlined: this runs once per streamed token.
+    """
+    chunk = _new(AIMessageChunk)
+    _set(
+        chunk,
+        "__dict__",
+        {
+            "content": content,
+            "reasoning": reasoning,
+            "tool_call_chunks": tool_call_chunks,
+            "usage": usage,
+            "finish_reason": finish_reason,
+            "id": chunk_id,
+            "model": model,
+            "rate_limit": rate_limit,
+        },
+    )
+    _set(chunk, "__pydantic_fields_set__", _CHUNK_FIELDS.copy())
+    _set(chunk, "__pydantic_extra__", None)
+    _set(chunk, "__pydantic_private__", None)
+    return chunk
+
+
+_new = object.__new__
+_set = object.__setattr__
+_CHUNK_FIELDS = set(AIMessageChunk.model_fields)
+
+
 class ChatResponse(BaseModel):
     """A complete answer, with what it cost and what the provider said about limits.
 
@@ -154,7 +198,7 @@ class ChatResponse(BaseModel):
     keeps every other field of the provider's response, so nothing is lost.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     message: AIMessage
     usage: TokenUsage | None = None

@@ -14,7 +14,6 @@ sleeping; ``decide_retry`` and ``backoff_delay`` are pure and tested from tables
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -31,6 +30,12 @@ from synaptic_core._response import AIMessageChunk, ChatResponse
 logger = logging.getLogger("synaptic.retry")
 
 
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # noqa: PLC0415 (asyncio is only needed once something is retried)
+
+    await asyncio.sleep(seconds)
+
+
 class RetryConfig(BaseModel):
     """How ``RetryChatModel`` retries. Defaults match the reference's ``RetryConfig``.
 
@@ -40,7 +45,7 @@ class RetryConfig(BaseModel):
     bounds all attempts and waits together: a wait that would cross it is not started.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     max_attempts: int = Field(default=3, ge=1)
     initial_delay: float = Field(default=0.5, ge=0)
@@ -152,7 +157,7 @@ class RetryChatModel(ChatModel):
         model: ChatModel,
         config: RetryConfig | None = None,
         *,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep,
         sleep_sync: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = random.random,

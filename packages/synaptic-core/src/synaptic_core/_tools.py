@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from synaptic_core._fast import construct
+
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -45,7 +47,7 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
 class ToolDefinition(BaseModel):
     """A tool the model may call: a name, what it does, and its parameters' JSON schema."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     description: str = ""
@@ -119,7 +121,7 @@ class ToolChoice(BaseModel):
     ``ToolChoice.REQUIRED`` (some tool), ``ToolChoice.function("name")`` (that tool).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     mode: Literal["auto", "none", "required", "function"]
     function_name: str | None = None
@@ -139,15 +141,16 @@ class ToolChoice(BaseModel):
         return f"ToolChoice.{self.mode.upper()}"
 
 
-ToolChoice.AUTO = ToolChoice(mode="auto")
-ToolChoice.NONE = ToolChoice(mode="none")
-ToolChoice.REQUIRED = ToolChoice(mode="required")
+# Built without validation: validating at import would build pydantic's schema early.
+ToolChoice.AUTO = construct(ToolChoice, {"mode": "auto", "function_name": None})
+ToolChoice.NONE = construct(ToolChoice, {"mode": "none", "function_name": None})
+ToolChoice.REQUIRED = construct(ToolChoice, {"mode": "required", "function_name": None})
 
 
 class ToolCall(BaseModel):
     """A complete tool call from the model, with its arguments parsed to a dict."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str
     name: str
@@ -157,7 +160,7 @@ class ToolCall(BaseModel):
 class InvalidToolCall(BaseModel):
     """A tool call that could not be used as is: its raw ``arguments`` text and why."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str | None = None
     name: str | None = None
@@ -171,7 +174,7 @@ class ToolCallChunk(BaseModel):
     concatenated and parsed once the call is complete.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     index: int
     id: str | None = None

@@ -30,7 +30,7 @@ class TokenUsage(BaseModel):
     ``a + b`` sums two usages, e.g. across the turns of a tool loop.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     input_tokens: int = 0
     output_tokens: int = 0

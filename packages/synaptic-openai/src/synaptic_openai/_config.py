@@ -67,7 +67,7 @@ class ChatConfig(BaseModel):
     Sampling options left as None are not sent; per-request values win over these.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     api_key: SecretStr | None = None
     model: str

@@ -19,6 +19,7 @@ from synaptic_core import (
     RateLimitInfo,
     TokenUsage,
     ToolCall,
+    construct,
     parse_tool_call,
     truncate,
 )
@@ -43,30 +44,33 @@ def _opt_float(value: Any) -> float | None:
 
 def parse_usage(usage: Any) -> TokenUsage | None:
     """``usage`` of a response or chunk (OpenAI fields, details, Groq timings)."""
-    if not isinstance(usage, Mapping):
+    if not isinstance(usage, dict):
         return None
     prompt_details = usage.get("prompt_tokens_details")
     completion_details = usage.get("completion_tokens_details")
     prompt = _int(usage.get("prompt_tokens"))
     completion = _int(usage.get("completion_tokens"))
-    return TokenUsage.model_construct(
-        input_tokens=prompt,
-        output_tokens=completion,
-        total_tokens=_opt_int(usage.get("total_tokens")) or prompt + completion,
-        cached_tokens=(
-            _opt_int(prompt_details.get("cached_tokens"))
-            if isinstance(prompt_details, Mapping)
-            else None
-        ),
-        reasoning_tokens=(
-            _opt_int(completion_details.get("reasoning_tokens"))
-            if isinstance(completion_details, Mapping)
-            else None
-        ),
-        queue_time=_opt_float(usage.get("queue_time")),
-        prompt_time=_opt_float(usage.get("prompt_time")),
-        completion_time=_opt_float(usage.get("completion_time")),
-        total_time=_opt_float(usage.get("total_time")),
+    return construct(
+        TokenUsage,
+        {
+            "input_tokens": prompt,
+            "output_tokens": completion,
+            "total_tokens": _opt_int(usage.get("total_tokens")) or prompt + completion,
+            "cached_tokens": (
+                _opt_int(prompt_details.get("cached_tokens"))
+                if isinstance(prompt_details, dict)
+                else None
+            ),
+            "reasoning_tokens": (
+                _opt_int(completion_details.get("reasoning_tokens"))
+                if isinstance(completion_details, dict)
+                else None
+            ),
+            "queue_time": _opt_float(usage.get("queue_time")),
+            "prompt_time": _opt_float(usage.get("prompt_time")),
+            "completion_time": _opt_float(usage.get("completion_time")),
+            "total_time": _opt_float(usage.get("total_time")),
+        },
     )
 
 
@@ -174,19 +178,30 @@ def parse_chat_response(
     completion_id = data.get("id")
     model = data.get("model")
     finish = first.get("finish_reason")
-    return ChatResponse.model_construct(
-        message=AIMessage(
-            content if isinstance(content, str) else "",
-            tool_calls=tool_calls,
-            invalid_tool_calls=invalid,
-            reasoning=reasoning_of(message),
-            usage=usage,
-            id=completion_id if isinstance(completion_id, str) else None,
-        ),
-        usage=usage,
-        finish_reason=finish if isinstance(finish, str) else None,
-        model=model if isinstance(model, str) else None,
-        id=completion_id if isinstance(completion_id, str) else None,
-        rate_limit=RateLimitInfo.from_headers(headers),
-        provider_metadata=metadata,
+    completion_id = completion_id if isinstance(completion_id, str) else None
+    ai_message = construct(
+        AIMessage,
+        {
+            "role": "ai",
+            "content": content if isinstance(content, str) else "",
+            "parts": [],
+            "name": None,
+            "tool_calls": tool_calls,
+            "invalid_tool_calls": invalid,
+            "reasoning": reasoning_of(message),
+            "usage": usage,
+            "id": completion_id,
+        },
+    )
+    return construct(
+        ChatResponse,
+        {
+            "message": ai_message,
+            "usage": usage,
+            "finish_reason": finish if isinstance(finish, str) else None,
+            "model": model if isinstance(model, str) else None,
+            "id": completion_id,
+            "rate_limit": RateLimitInfo.from_headers(headers),
+            "provider_metadata": metadata,
+        },
     )

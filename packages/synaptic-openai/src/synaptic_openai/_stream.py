@@ -8,6 +8,15 @@
 - a stream that ends before any ``finish_reason`` and without ``[DONE]`` raises
   ``StreamError`` (retryable: it was cut).
 
+The common chunk (a plain content delta) has a fast path. Within one stream, Groq and
+OpenAI repeat a byte-identical prefix (id, object, created, model, fingerprint) before
+``"choices"`` and an identical suffix after the content string. The first such chunk is
+parsed in full and checked (no ``usage``, ``x_groq`` or ``error``; exactly one plain
+delta); its prefix is remembered. A later event that is that prefix, the same
+``"choices"`` opening, one JSON string (read by the C string scanner), and the same
+suffix is the same JSON with another content string, so only the string is decoded.
+Anything else takes the full parse: the fast path can only decline, never differ.
+
 Chunks are built with ``model_construct``: the values come from this parser, already
 typed, so per-chunk validation would only cost time.
 """
@@ -15,6 +24,8 @@ typed, so per-chunk validation would only cost time.
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,10 +37,41 @@ from synaptic_core import (
     TokenUsage,
     ToolCallChunk,
     build_error,
+    chunk_of,
+    construct,
     truncate,
 )
 from synaptic_openai._response import parse_usage
 from synaptic_openai._sse import SSEDecoder, SSEEvent
+
+_DECODER = json.JSONDecoder()
+_decode = _DECODER.decode
+_scan = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]  # typeshed: odd context type
+
+
+def decode_object(text: str) -> Any:
+    """JSON from one event's data; None if it is not valid JSON.
+
+    Tries the C scanner on the whole string first (the common, compact case), then the
+    strict decoder, which also accepts surrounding whitespace.
+    """
+    try:
+        value, end = _scan(text, 0)
+    except (StopIteration, ValueError):
+        end = -1
+    if end == len(text):
+        return value
+    try:
+        return _decode(text)
+    except ValueError:
+        return None
+
+
+# The C JSON string scanner (typeshed does not list it).
+scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
+_MARK = '"choices":[{"index":0,"delta":{"content":"'
+_TAIL = '"},"logprobs":null,"finish_reason":null}]}'
+_PLAIN_CHOICE = frozenset({"index", "delta", "logprobs", "finish_reason"})
 
 
 def _text(value: Any) -> str:
@@ -53,23 +95,17 @@ def _tool_call_chunks(raw: Any) -> list[ToolCallChunk]:
         call_id = item.get("id")
         name = function.get("name")
         chunks.append(
-            ToolCallChunk.model_construct(
-                index=index if isinstance(index, int) else position,
-                id=call_id if isinstance(call_id, str) and call_id else None,
-                name=name if isinstance(name, str) and name else None,
-                arguments=_text(arguments),
+            construct(
+                ToolCallChunk,
+                {
+                    "index": index if isinstance(index, int) else position,
+                    "id": call_id if isinstance(call_id, str) and call_id else None,
+                    "name": name if isinstance(name, str) and name else None,
+                    "arguments": _text(arguments),
+                },
             )
         )
     return chunks
-
-
-def _delta(delta: Any) -> tuple[str, str | None, list[ToolCallChunk]]:
-    """(content, reasoning, tool-call fragments) of one choice's delta."""
-    if not isinstance(delta, Mapping):
-        return "", None, []
-    reasoning = delta.get("reasoning") or delta.get("reasoning_content") or None
-    calls = _tool_call_chunks(delta["tool_calls"]) if "tool_calls" in delta else []
-    return _text(delta.get("content")), reasoning if isinstance(reasoning, str) else None, calls
 
 
 class StreamAssembler:
@@ -77,7 +113,9 @@ class StreamAssembler:
 
     __slots__ = (
         "_decoder",
+        "_fast",
         "_finished",
+        "_head",
         "_id",
         "_model",
         "_provider",
@@ -87,8 +125,12 @@ class StreamAssembler:
         "done",
     )
 
-    def __init__(self, *, provider: str, headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, *, provider: str, headers: Mapping[str, str], fast_path: bool = True
+    ) -> None:
         self._provider = provider
+        self._fast = fast_path  # False: always parse in full (tests compare the two)
+        self._head: str | None = None
         self._decoder = SSEDecoder()
         self._rate_limit: RateLimitInfo | None = RateLimitInfo.from_headers(headers)
         self._request_id = headers.get("x-request-id")
@@ -103,14 +145,58 @@ class StreamAssembler:
         if self.done:
             return []
         chunks: list[AIMessageChunk] = []
+        head = self._head
         for event in self._decoder.feed(data):
-            if event.data == "[DONE]":
+            text = event.data
+            if text == "[DONE]":
                 self.done = True
                 break
+            if head is not None and text.startswith(head) and event.event == "message":
+                content = self._fast_content(text, len(head))
+                if content is not None:
+                    if content:
+                        rate_limit, self._rate_limit = self._rate_limit, None
+                        chunks.append(
+                            chunk_of(
+                                content, None, [], None, None, self._id, self._model, rate_limit
+                            )
+                        )
+                    continue
             chunk = self._on_event(event)
             if chunk is not None:
                 chunks.append(chunk)
+            head = self._head
         return chunks
+
+    @staticmethod
+    def _fast_content(text: str, start: int) -> str | None:
+        """The content string if ``text`` is (known prefix) + mark + string + tail, else None."""
+        if not text.startswith(_MARK, start) or not text.endswith(_TAIL):
+            return None
+        try:
+            content, end = scanstring(text, start + len(_MARK), True)
+        except ValueError:
+            return None
+        return content if end == len(text) - len(_TAIL) + 1 else None
+
+    def _learn_head(self, text: str, payload: dict[str, Any], choice: dict[str, Any]) -> None:
+        """Remember the prefix of a fully parsed, plain content chunk (see the module doc)."""
+        delta = choice.get("delta")
+        if (
+            self._fast
+            and "usage" not in payload
+            and "x_groq" not in payload
+            and choice.keys() == _PLAIN_CHOICE
+            and choice["index"] == 0
+            and choice["logprobs"] is None
+            and choice["finish_reason"] is None
+            and type(delta) is dict
+            and delta.keys() == {"content"}
+            and text.endswith(_TAIL)
+        ):
+            at = text.find(_MARK)
+            if at > 0 and '"choices"' not in text[:at]:
+                self._head = text[:at]
 
     def close(self) -> list[AIMessageChunk]:
         """End of the body: the last chunks, or ``StreamError`` if the stream was cut."""
@@ -148,26 +234,23 @@ class StreamAssembler:
 
     def _on_event(self, event: SSEEvent, *, at_end: bool = False) -> AIMessageChunk | None:
         data = event.data
-        try:
-            payload = json.loads(data)
-        except ValueError:
-            payload = None
+        payload = decode_object(data)
         if event.event == "error":
             inner = payload.get("error", payload) if isinstance(payload, Mapping) else None
             raise self._error(inner if inner is not None else data, data)
-        if not isinstance(payload, Mapping):
+        if type(payload) is not dict:
             what = "was cut mid-event" if at_end else "sent an event that is not a JSON object"
             msg = f"{self._provider} stream {what}: {truncate(data, 200)!r}"
             raise StreamError(msg, provider=self._provider, request_id=self._request_id)
         if "error" in payload:
             raise self._error(payload["error"], data)
-        return self._chunk(payload)
+        return self._chunk(payload, data)
 
     def _new_usage(self, payload: Mapping[str, Any]) -> TokenUsage | None:
         """Usage from ``usage`` or ``x_groq.usage``, unless it repeats what was emitted."""
         usage_raw = payload.get("usage")
         x_groq = payload.get("x_groq")
-        if isinstance(x_groq, Mapping):
+        if x_groq is not None and type(x_groq) is dict:
             if self._request_id is None and isinstance(x_groq.get("id"), str):
                 self._request_id = x_groq["id"]
             if x_groq.get("error"):
@@ -181,35 +264,45 @@ class StreamAssembler:
         self._usage = usage
         return usage
 
-    def _chunk(self, payload: Mapping[str, Any]) -> AIMessageChunk | None:
-        usage = self._new_usage(payload)
-        if self._id is None and isinstance(payload.get("id"), str):
-            self._id = payload["id"]
-        if self._model is None and isinstance(payload.get("model"), str):
-            self._model = payload["model"]
-        content: str = ""
-        reasoning: str | None = None
+    def _chunk(self, payload: dict[str, Any], text: str = "") -> AIMessageChunk | None:
+        """One chunk from one event's JSON. Runs per streamed token, so it is written flat."""
+        usage = self._new_usage(payload) if "usage" in payload or "x_groq" in payload else None
+        if self._id is None:
+            self._remember_ids(payload)
+        content: Any = ""
+        reasoning: Any = None
         calls: list[ToolCallChunk] = []
         finish: Any = None
         choices = payload.get("choices")
-        if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+        if choices and type(choices) is list:
             choice = choices[0]
-            content, reasoning, calls = _delta(choice.get("delta"))
-            finish = choice.get("finish_reason")
-            if isinstance(finish, str) and finish:
-                self._finished = True
-            else:
-                finish = None
+            if type(choice) is dict:
+                if self._head is None and len(choices) == 1:
+                    self._learn_head(text, payload, choice)
+                delta = choice.get("delta")
+                if type(delta) is dict:
+                    content = delta.get("content") or ""
+                    if type(content) is not str:
+                        content = ""
+                    if "reasoning" in delta or "reasoning_content" in delta:
+                        reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+                        if type(reasoning) is not str or not reasoning:
+                            reasoning = None
+                    if "tool_calls" in delta:
+                        calls = _tool_call_chunks(delta["tool_calls"])
+                finish = choice.get("finish_reason")
+                if finish and type(finish) is str:
+                    self._finished = True
+                else:
+                    finish = None
         if not (content or reasoning or calls or finish or usage):
             return None
         rate_limit, self._rate_limit = self._rate_limit, None
-        return AIMessageChunk.model_construct(
-            content=content,
-            reasoning=reasoning,
-            tool_call_chunks=calls,
-            usage=usage,
-            finish_reason=finish,
-            id=self._id,
-            model=self._model,
-            rate_limit=rate_limit,
-        )
+        return chunk_of(content, reasoning, calls, usage, finish, self._id, self._model, rate_limit)
+
+    def _remember_ids(self, payload: dict[str, Any]) -> None:
+        chunk_id, model = payload.get("id"), payload.get("model")
+        if isinstance(chunk_id, str):
+            self._id = chunk_id
+        if self._model is None and isinstance(model, str):
+            self._model = model
