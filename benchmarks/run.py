@@ -23,8 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 CLIENTS = ("httpx", "groq", "synaptic")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-IMPORT_ROUNDS = int(os.environ.get("BENCH_IMPORT_ROUNDS", "15"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
+IMPORT_ROUNDS = int(os.environ.get("BENCH_IMPORT_ROUNDS", "21"))
 
 # metric: (value key, unit, lower is better, target description, target check on synaptic's numbers)
 METRICS: dict[str, tuple[str, str, bool]] = {
