@@ -19,6 +19,7 @@ Every error synaptic raises is a ``SynapticError``. The tree::
     │   └── CapacityExceededError        498 (flex tier out of capacity)
     ├── RequestTimeoutError              also a builtin TimeoutError
     ├── NetworkError                     also a builtin ConnectionError
+    ├── ResponseTooLargeError            body beyond HttpBackend(max_response_bytes)
     ├── ParseError                       body not JSON / not the expected shape
     │   └── StructuredOutputError        content does not validate against a schema
     └── StreamError                      error frame or truncated stream
@@ -48,6 +49,10 @@ if TYPE_CHECKING:
 BODY_LIMIT = 2000
 _MESSAGE_LIMIT = 500
 _REDACTED = "[REDACTED]"
+
+
+class InsecureTransportWarning(UserWarning):
+    """An API key is about to travel over plain HTTP to a host that is not loopback."""
 
 
 class SynapticError(Exception):
@@ -187,6 +192,10 @@ class NetworkError(SynapticError, ConnectionError):
     """The connection failed: refused, reset, DNS, TLS."""
 
     default_retryable = True
+
+
+class ResponseTooLargeError(SynapticError):
+    """The response body passed ``HttpBackend(max_response_bytes=...)``; not retried."""
 
 
 class ParseError(SynapticError):

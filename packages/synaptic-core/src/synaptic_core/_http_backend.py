@@ -8,6 +8,7 @@ one place, into ``NetworkError`` / ``RequestTimeoutError``; nothing here retries
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -15,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from synaptic_core._backend import HttpRequest, HttpResponse, StreamResponse, SyncStreamResponse
-from synaptic_core._errors import ConfigError, NetworkError, RequestTimeoutError, SynapticError
+from synaptic_core._errors import (
+    ConfigError,
+    NetworkError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
+    SynapticError,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -29,6 +36,7 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 # connections that a burst does not pay for new TLS handshakes each time.
 DEFAULT_MAX_CONNECTIONS = 256
 DEFAULT_MAX_KEEPALIVE = 128
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # far above any chat answer; stops runaways
 
 
 def plain_headers(headers: httpx.Headers) -> dict[str, str]:
@@ -81,7 +89,11 @@ class HttpBackend:
     """Pooled HTTP over httpx, sync and async, with timeouts and no retries.
 
     ``timeout`` is the read timeout: the longest wait for the next bytes (so a stalled
-    stream ends in ``RequestTimeoutError``); ``connect_timeout`` bounds connecting.
+    stream ends in ``RequestTimeoutError``); ``connect_timeout`` bounds connecting;
+    ``deadline`` (optional) bounds a whole request, body or stream included, so a server
+    trickling bytes cannot hold it open; ``max_response_bytes`` (64 MiB) refuses a
+    runaway body with ``ResponseTooLargeError``. TLS certificates are always verified;
+    to trust a private CA, pass a transport built with your ``ssl`` context.
     Pass ``transport`` / ``async_transport`` (e.g. ``httpx.MockTransport``) to test
     without a network. Close with ``close()`` / ``aclose()`` or use it as a context
     manager; an unclosed backend is harmless (connections go with the process).
@@ -94,12 +106,19 @@ class HttpBackend:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_keepalive_connections: int = DEFAULT_MAX_KEEPALIVE,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if timeout <= 0 or connect_timeout <= 0:
-            msg = "HttpBackend timeouts must be positive numbers of seconds"
+        if timeout <= 0 or connect_timeout <= 0 or (deadline is not None and deadline <= 0):
+            msg = "HttpBackend timeouts and deadline must be positive numbers of seconds"
             raise ConfigError(msg)
+        if max_response_bytes < 1:
+            msg = "HttpBackend max_response_bytes must be at least 1"
+            raise ConfigError(msg)
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.max_connections = max_connections
@@ -167,51 +186,39 @@ class HttpBackend:
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` and read the whole response."""
-        import httpx  # noqa: PLC0415 (cached after the first import)
-
-        client = self._aclient()
-        try:
-            response = await client.request(
-                request.method,
-                self._url(request.url),
-                headers=request.headers,
-                content=request.content,
-            )
-        except httpx.HTTPError as exc:
-            raise translate_transport_error(exc, request) from _cause(exc)
-        return HttpResponse(response.status_code, plain_headers(response.headers), response.content)
+        async with self.stream(request) as response:
+            return HttpResponse(response.status_code, response.headers, await response.aread())
 
     def send_sync(self, request: HttpRequest) -> HttpResponse:
         """Blocking ``send``."""
-        import httpx  # noqa: PLC0415 (cached after the first import)
-
-        client = self._sync_client()
-        try:
-            response = client.request(
-                request.method,
-                self._url(request.url),
-                headers=request.headers,
-                content=request.content,
-            )
-        except httpx.HTTPError as exc:
-            raise translate_transport_error(exc, request) from _cause(exc)
-        return HttpResponse(response.status_code, plain_headers(response.headers), response.content)
+        with self.stream_sync(request) as response:
+            return HttpResponse(response.status_code, response.headers, response.read())
 
     @asynccontextmanager
     async def stream(self, request: HttpRequest) -> AsyncIterator[StreamResponse]:
         """Send ``request``; the body is read as it arrives, released on exit."""
+        import asyncio  # noqa: PLC0415 (already loaded by whoever runs the loop)
+
         import httpx  # noqa: PLC0415 (cached after the first import)
 
+        guard = _Guard(self, request)
         client = self._aclient()
         built = client.build_request(
             request.method, self._url(request.url), headers=request.headers, content=request.content
         )
         try:
-            response = await client.send(built, stream=True)
+            if self.deadline is None:
+                response = await client.send(built, stream=True)
+            else:
+                response = await asyncio.wait_for(client.send(built, stream=True), self.deadline)
+        except asyncio.TimeoutError:
+            raise guard.deadline_error() from None
         except httpx.HTTPError as exc:
             raise translate_transport_error(exc, request) from _cause(exc)
         try:
-            yield StreamResponse(response.status_code, response.headers, _aiter(response, request))
+            headers = plain_headers(response.headers)
+            guard.check_length(headers)
+            yield StreamResponse(response.status_code, headers, _aiter(response, request, guard))
         finally:
             await response.aclose()
 
@@ -220,6 +227,7 @@ class HttpBackend:
         """Blocking ``stream``."""
         import httpx  # noqa: PLC0415 (cached after the first import)
 
+        guard = _Guard(self, request)
         client = self._sync_client()
         built = client.build_request(
             request.method, self._url(request.url), headers=request.headers, content=request.content
@@ -229,9 +237,9 @@ class HttpBackend:
         except httpx.HTTPError as exc:
             raise translate_transport_error(exc, request) from _cause(exc)
         try:
-            yield SyncStreamResponse(
-                response.status_code, plain_headers(response.headers), _iter(response, request)
-            )
+            headers = plain_headers(response.headers)
+            guard.check_length(headers)
+            yield SyncStreamResponse(response.status_code, headers, _iter(response, request, guard))
         finally:
             response.close()
 
@@ -264,20 +272,69 @@ class HttpBackend:
         await self.aclose()
 
 
-async def _aiter(response: httpx.Response, request: HttpRequest) -> AsyncIterator[bytes]:
+async def _aiter(
+    response: httpx.Response, request: HttpRequest, guard: _Guard
+) -> AsyncIterator[bytes]:
     import httpx  # noqa: PLC0415 (cached after the first import)
 
     try:
         async for chunk in response.aiter_bytes():
+            guard.check(len(chunk))
             yield chunk
     except httpx.HTTPError as exc:
         raise translate_transport_error(exc, request) from _cause(exc)
 
 
-def _iter(response: httpx.Response, request: HttpRequest) -> Iterator[bytes]:
+def _iter(response: httpx.Response, request: HttpRequest, guard: _Guard) -> Iterator[bytes]:
     import httpx  # noqa: PLC0415 (cached after the first import)
 
     try:
-        yield from response.iter_bytes()
+        for chunk in response.iter_bytes():
+            guard.check(len(chunk))
+            yield chunk
     except httpx.HTTPError as exc:
         raise translate_transport_error(exc, request) from _cause(exc)
+
+
+class _Guard:
+    """Per-request limits checked as bytes arrive: total size, and the overall deadline.
+
+    The read timeout bounds each wait for bytes; a server that trickles a byte at a time
+    never trips it, so the deadline (when set) bounds the whole exchange.
+    """
+
+    __slots__ = ("_backend", "_ends", "_request", "_size")
+
+    def __init__(self, backend: HttpBackend, request: HttpRequest) -> None:
+        self._backend = backend
+        self._request = request
+        self._size = 0
+        deadline = backend.deadline
+        self._ends = None if deadline is None else time.monotonic() + deadline
+
+    def deadline_error(self) -> RequestTimeoutError:
+        where = f"{self._request.method} {_public_url(self._request.url)}"
+        return RequestTimeoutError(
+            f"timed out: the overall deadline of {self._backend.deadline:g}s passed: {where}"
+        )
+
+    def check_length(self, headers: dict[str, str]) -> None:
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit():
+            self._too_large(int(declared))
+
+    def _too_large(self, size: int) -> None:
+        limit = self._backend.max_response_bytes
+        if size > limit:
+            where = f"{self._request.method} {_public_url(self._request.url)}"
+            msg = (
+                f"response larger than max_response_bytes ({limit:,} bytes): {where}; "
+                "raise HttpBackend(max_response_bytes=...) if this is expected"
+            )
+            raise ResponseTooLargeError(msg)
+
+    def check(self, received: int) -> None:
+        self._size += received
+        self._too_large(self._size)
+        if self._ends is not None and time.monotonic() > self._ends:
+            raise self.deadline_error()

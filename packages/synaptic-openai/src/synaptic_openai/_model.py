@@ -9,8 +9,10 @@ the flow.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from synaptic_core import (
     AIMessageChunk,
@@ -21,6 +23,7 @@ from synaptic_core import (
     HttpBackend,
     HttpRequest,
     HttpResponse,
+    InsecureTransportWarning,
     SynapticError,
     error_from_response,
 )
@@ -31,6 +34,20 @@ from synaptic_openai._response import parse_chat_response, shape_error
 from synaptic_openai._stream import StreamAssembler
 
 USER_AGENT = "synaptic/0.1.0"
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def warn_if_insecure(base_url: str) -> None:
+    """Warn when a key would travel unencrypted to another machine."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "http" and host not in _LOOPBACK and not host.startswith("127."):
+        warnings.warn(
+            f"the API key will be sent over plain HTTP to {host}; use https:// "
+            "(plain http is only safe to a server on this machine)",
+            InsecureTransportWarning,
+            stacklevel=4,
+        )
 
 
 class OpenAIChatModel(ChatModel):
@@ -58,6 +75,7 @@ class OpenAIChatModel(ChatModel):
         self._url = f"{config.base_url}/chat/completions"
         base = {"content-type": "application/json", "user-agent": USER_AGENT, **config.headers}
         if config.api_key is not None:
+            warn_if_insecure(config.base_url)
             base["authorization"] = f"Bearer {config.api_key.get_secret_value()}"
         self._headers = {**base, "accept": "application/json"}
         self._stream_headers = {**base, "accept": "text/event-stream"}
