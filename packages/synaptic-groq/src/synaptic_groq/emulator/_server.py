@@ -137,6 +137,15 @@ class _Server(ThreadingHTTPServer):
     emulator: GroqEmulator
     connections: set[socket.socket]
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets or drops its connection is normal, not a server error."""
+        import sys  # noqa: PLC0415 (only on errors)
+
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Shut every open connection (idle keep-alive ones included) at stop."""
         for connection in list(self.connections):
@@ -158,6 +167,17 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120  # idle keep-alive connections are closed after this
     server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as separate writes; without this, Nagle's algorithm and
+        # the client's delayed ACK hold every response back for ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.connections.discard(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
         import logging  # noqa: PLC0415 (only when logging is on)
