@@ -113,6 +113,9 @@ class _Loader:
         settings = {k: v for k, v in profile.items() if k not in PROFILE_KEYS}
         model: ChatModel = provider.factory(self.settings(provider, settings, profile, label))
         retry = profile.get("retry")
+        if retry is not None and not isinstance(retry, Mapping | RetryConfig):
+            msg = f"invalid retry settings for {label!r}: 'retry' must be a table of settings"
+            raise ConfigError(msg)
         if retry is not None:
             try:
                 config = retry if isinstance(retry, RetryConfig) else RetryConfig(**retry)
@@ -139,6 +142,9 @@ class _Loader:
         self, provider: Provider[Any], settings: dict[str, Any], profile: dict[str, Any], label: str
     ) -> Any:
         key_env = profile.get("api_key_env") or provider.api_key_env
+        if key_env is not None and not isinstance(key_env, str):
+            msg = f"'api_key_env' of {label!r} must name an environment variable (a string)"
+            raise ConfigError(msg)
         if settings.get("api_key") is None and key_env:
             value = self.environ.get(key_env)
             if value:
