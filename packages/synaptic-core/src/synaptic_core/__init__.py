@@ -16,6 +16,7 @@ from synaptic_core._backend import (
     StreamResponse,
     SyncStreamResponse,
 )
+from synaptic_core._builders import SamplingBuilders
 from synaptic_core._chat_model import ChatModel, response_to_chunk
 from synaptic_core._errors import (
     AuthenticationError,
@@ -172,6 +173,7 @@ __all__ = [
     "RetryConfig",
     "RetryDecision",
     "RetryEvent",
+    "SamplingBuilders",
     "ScriptedChatModel",
     "ScriptedModelExhaustedError",
     "ServerError",

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing_extensions import Self
 
+from synaptic_core._builders import SamplingBuilders
 from synaptic_core._fast import construct
 from synaptic_core._messages import AnyMessage, HumanMessage
 from synaptic_core._tools import ToolChoice, ToolDefinition
@@ -123,7 +124,7 @@ def _as_response_format(value: Any) -> Any:
     return value  # let pydantic report what is wrong with it
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(SamplingBuilders):
     """One call to a chat model: ``ChatRequest([Message.human("hi")])``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -187,10 +188,6 @@ class ChatRequest(BaseModel):
     def _coerce_response_format(cls, value: Any) -> Any:
         return _as_response_format(value)
 
-    def _with(self, **changes: Any) -> Self:
-        # Re-validate, unlike model_copy: a builder must not let a bad value in.
-        return self.model_validate({**self.__dict__, **changes})
-
     def with_messages(self, messages: Sequence[AnyMessage]) -> Self:
         """The same request with another conversation."""
         return self._with(messages=list(messages))
@@ -206,36 +203,6 @@ class ChatRequest(BaseModel):
     def with_tool_choice(self, tool_choice: ToolChoice) -> Self:
         """Say whether and which tool the model must call."""
         return self._with(tool_choice=tool_choice)
-
-    def with_temperature(self, temperature: float) -> Self:
-        """Sampling temperature for this request (0-2)."""
-        return self._with(temperature=temperature)
-
-    def with_max_tokens(self, max_tokens: int) -> Self:
-        """Most tokens to generate for this request."""
-        return self._with(max_tokens=max_tokens)
-
-    def with_top_p(self, top_p: float) -> Self:
-        """Nucleus sampling threshold for this request (0-1)."""
-        return self._with(top_p=top_p)
-
-    def with_stop(self, stop: str | Sequence[str]) -> Self:
-        """Stop sequences (at most 4)."""
-        return self._with(stop=stop if isinstance(stop, str) else list(stop))
-
-    def with_seed(self, seed: int) -> Self:
-        """Seed for reproducible sampling where the provider supports it."""
-        return self._with(seed=seed)
-
-    def with_response_format(
-        self, response_format: ResponseFormat | type[BaseModel] | Mapping[str, Any] | str
-    ) -> Self:
-        """Ask for text, a JSON object, or JSON matching a schema or pydantic model."""
-        return self._with(response_format=_as_response_format(response_format))
-
-    def with_parallel_tool_calls(self, enabled: bool) -> Self:
-        """Allow or forbid several tool calls in one turn."""
-        return self._with(parallel_tool_calls=enabled)
 
     def with_extra(self, **fields: Any) -> Self:
         """Provider-specific body fields, passed through as they are."""

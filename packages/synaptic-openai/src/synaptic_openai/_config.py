@@ -14,14 +14,14 @@ clearly instead of as a transport error or a header injection.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from typing_extensions import Self
 
-from synaptic_core import ConfigError, ResponseFormat
+from synaptic_core import ConfigError, ResponseFormat, SamplingBuilders
 
 _SECRET_FIELDS = frozenset({"api_key", "headers"})
 
@@ -61,7 +61,7 @@ def config_error(cls_name: str, exc: pydantic.ValidationError) -> ConfigError:
     return ConfigError(f"invalid {cls_name}: " + "; ".join(problems))
 
 
-class ChatConfig(BaseModel):
+class ChatConfig(SamplingBuilders):
     """What every OpenAI-style chat server needs; see ``OpenAIConfig`` and ``GroqConfig``.
 
     Sampling options left as None are not sent; per-request values win over these.
@@ -172,10 +172,6 @@ class ChatConfig(BaseModel):
         """Provider-specific body fields this config sets (none here; Groq adds its own)."""
         return {}
 
-    def _with(self, **changes: Any) -> Self:
-        # Re-validate: a builder must not let a bad value in.
-        return self.model_validate({**self.__dict__, **changes})
-
     def with_model(self, model: str) -> Self:
         """Another model id."""
         return self._with(model=model)
@@ -183,34 +179,6 @@ class ChatConfig(BaseModel):
     def with_base_url(self, base_url: str) -> Self:
         """Another server."""
         return self._with(base_url=base_url)
-
-    def with_max_tokens(self, max_tokens: int) -> Self:
-        """Most tokens to generate."""
-        return self._with(max_tokens=max_tokens)
-
-    def with_temperature(self, temperature: float) -> Self:
-        """Sampling temperature (0-2)."""
-        return self._with(temperature=temperature)
-
-    def with_top_p(self, top_p: float) -> Self:
-        """Nucleus sampling threshold (0-1)."""
-        return self._with(top_p=top_p)
-
-    def with_stop(self, stop: str | Sequence[str]) -> Self:
-        """Stop sequences (at most 4)."""
-        return self._with(stop=[stop] if isinstance(stop, str) else list(stop))
-
-    def with_seed(self, seed: int) -> Self:
-        """Seed for reproducible sampling."""
-        return self._with(seed=seed)
-
-    def with_response_format(self, response_format: Any) -> Self:
-        """Default answer shape: "text", "json_object", a ``ResponseFormat`` or a model."""
-        return self._with(response_format=response_format)
-
-    def with_parallel_tool_calls(self, enabled: bool) -> Self:
-        """Allow or forbid several tool calls in one turn."""
-        return self._with(parallel_tool_calls=enabled)
 
     def with_timeout(self, timeout: float) -> Self:
         """Read timeout (seconds) of the default backend."""
