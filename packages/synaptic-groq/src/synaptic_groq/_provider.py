@@ -4,38 +4,26 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
-
-from synaptic_core import ChatModel, Provider, ProviderSettings, hookimpl
+from synaptic_core import ChatModel, Provider, hookimpl
 from synaptic_groq._config import API_KEY_ENV, GroqConfig
 from synaptic_groq._model import GroqChatModel
+from synaptic_openai import ChatSettings
 
 
-class GroqSettings(ProviderSettings):
-    """A ``provider = "groq"`` profile's keys."""
+class GroqSettings(ChatSettings):
+    """A ``provider = "groq"`` profile's keys (``base_url`` None: ``$GROQ_BASE_URL``, else
+    ``https://api.groq.com/openai/v1``)."""
 
-    base_url: str | None = None
-    """None: ``$GROQ_BASE_URL``, else ``https://api.groq.com/openai/v1``."""
-    max_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    stop: list[str] | None = None
-    seed: int | None = None
-    timeout: float | None = None
     parallel_tool_calls: bool | None = None
     response_format: Literal["text", "json_object"] | None = None
     reasoning_format: Literal["hidden", "raw", "parsed"] | None = None
     reasoning_effort: str | None = None
     service_tier: Literal["auto", "on_demand", "flex", "performance"] | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    extra_body: dict[str, Any] = Field(default_factory=dict)
 
 
 def build_groq(settings: GroqSettings) -> ChatModel:
     """The ``groq`` provider's factory."""
-    options = settings.model_dump(exclude={"api_key", "model", "base_url"}, exclude_none=True)
-    config = GroqConfig(settings.api_key, settings.model, base_url=settings.base_url, **options)
-    return GroqChatModel(config)
+    return GroqChatModel(settings.to_config(GroqConfig))
 
 
 @hookimpl

@@ -23,6 +23,7 @@ from synaptic_openai._request import (
     tool_to_wire,
 )
 from synaptic_openai._response import parse_chat_response, parse_tool_calls, parse_usage
+from synaptic_openai._settings import ChatSettings
 from synaptic_openai._sse import SSEDecoder, SSEEvent, aiter_events, iter_events
 from synaptic_openai._stream import StreamAssembler
 
@@ -34,6 +35,7 @@ __all__ = [
     "OPENAI_COMPATIBLE",
     "UNSET",
     "ChatConfig",
+    "ChatSettings",
     "Dialect",
     "OpenAIChatModel",
     "OpenAIConfig",

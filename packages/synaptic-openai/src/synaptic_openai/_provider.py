@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
-from synaptic_core import ChatModel, Provider, ProviderSettings, hookimpl
+from synaptic_core import ChatModel, Provider, hookimpl
 from synaptic_openai._config import API_KEY_ENV, OpenAIConfig
 from synaptic_openai._dialect import OPENAI_COMPATIBLE
 from synaptic_openai._model import OpenAIChatModel
+from synaptic_openai._settings import ChatSettings
 
 
-class OpenAISettings(ProviderSettings):
-    """Settings of the ``openai`` provider (a profile's keys)."""
-
-    base_url: str | None = None
-    """None: ``$OPENAI_BASE_URL``, else ``https://api.openai.com/v1``."""
-    max_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    stop: list[str] | None = None
-    seed: int | None = None
-    timeout: float | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    extra_body: dict[str, Any] = Field(default_factory=dict)
+class OpenAISettings(ChatSettings):
+    """Settings of the ``openai`` provider (``base_url`` None: ``$OPENAI_BASE_URL``, else
+    ``https://api.openai.com/v1``)."""
 
 
 class CompatibleSettings(OpenAISettings):
@@ -34,19 +23,14 @@ class CompatibleSettings(OpenAISettings):
     base_url: str  # required here (optional for ``openai``)
 
 
-def _config(settings: OpenAISettings) -> OpenAIConfig:
-    options = settings.model_dump(exclude={"api_key", "model", "base_url"}, exclude_none=True)
-    return OpenAIConfig(settings.api_key, settings.model, base_url=settings.base_url, **options)
-
-
 def build_openai(settings: OpenAISettings) -> ChatModel:
     """The ``openai`` provider's factory."""
-    return OpenAIChatModel(_config(settings))
+    return OpenAIChatModel(settings.to_config(OpenAIConfig))
 
 
 def build_compatible(settings: CompatibleSettings) -> ChatModel:
     """The ``openai-compatible`` provider's factory."""
-    return OpenAIChatModel(_config(settings), dialect=OPENAI_COMPATIBLE)
+    return OpenAIChatModel(settings.to_config(OpenAIConfig), dialect=OPENAI_COMPATIBLE)
 
 
 @hookimpl
