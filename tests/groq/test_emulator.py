@@ -82,7 +82,7 @@ def test_chat(groq_emulator: GroqEmulator) -> None:
     assert response.usage is not None
     assert response.usage.total_tokens == response.usage.input_tokens + response.usage.output_tokens
     assert response.usage.queue_time == 0.012
-    assert response.provider_metadata["request_id"].startswith("req_emu_")
+    assert response.request_id.startswith("req_emu_")
     assert response.rate_limit is not None
     assert (response.rate_limit.limit_requests, response.rate_limit.remaining_requests) == (
         1000,

@@ -140,8 +140,8 @@ async def test_response_fields(router: respx.MockRouter) -> None:
     assert (response.content, response.message.reasoning) == ("42", "6*7")
     assert response.usage is not None
     assert (response.usage.cached_tokens, response.usage.queue_time) == (8, 0.037)
-    assert response.provider_metadata["request_id"] == "req_01jbd6g2qdfw2adyrt2az8hz4w"
-    assert response.provider_metadata["service_tier"] == "on_demand"
+    assert response.request_id == "req_01jbd6g2qdfw2adyrt2az8hz4w"
+    assert response.service_tier == "on_demand"
     assert response.rate_limit is not None
     assert response.rate_limit.remaining_tokens == 17997
 

@@ -126,7 +126,7 @@ async def test_non_streamed_and_streamed_chat_over_loopback(base_url: str) -> No
     assert response.message.content == "echo: hello over loopback"
     assert response.rate_limit is not None
     assert response.rate_limit.remaining_requests == 41
-    assert response.provider_metadata["request_id"] == "req_local"
+    assert response.request_id == "req_local"
     assert "".join(c.content for c in chunks) == "tell me three words "
     assert AIMessageChunk.merge(chunks).usage is not None
     assert SEEN[-2]["path"] == "/openai/v1/chat/completions"

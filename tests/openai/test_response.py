@@ -73,18 +73,14 @@ def test_plain_answer(model: OpenAIChatModel, backend: FakeBackend) -> None:
         reset_requests=179.56,
         reset_tokens=7.66,
     )
-    assert response.provider_metadata == {
-        "object": "chat.completion",
-        "created": 1730241104,
-        "system_fingerprint": "fp_179b0f92c9",
-        "x_groq": {"id": "req_01jbd6g2qdfw2adyrt2az8hz4w"},
-        "request_id": "req_header_1",
-    }
+    assert response.request_id == "req_header_1"
+    assert response.system_fingerprint == "fp_179b0f92c9"
+    assert response.provider_metadata == {"created": 1730241104}
 
 
 def test_request_id_falls_back_to_x_groq(model: OpenAIChatModel, backend: FakeBackend) -> None:
     backend.add_response(completion({"role": "assistant", "content": "x"}))
-    assert model.chat_sync("q").provider_metadata["request_id"] == "req_01jbd6g2qdfw2adyrt2az8hz4w"
+    assert model.chat_sync("q").request_id == "req_01jbd6g2qdfw2adyrt2az8hz4w"
 
 
 @pytest.mark.parametrize("message", [{"role": "assistant", "content": None}, {"role": "assistant"}])
@@ -198,13 +194,15 @@ def test_usage_details_and_extras_preserved(model: OpenAIChatModel, backend: Fak
     assert response.usage == TokenUsage(
         input_tokens=100, output_tokens=50, total_tokens=150, cached_tokens=64, reasoning_tokens=20
     )
-    assert response.provider_metadata["service_tier"] == "on_demand"
+    assert response.service_tier == "on_demand"
     assert response.provider_metadata["usage_breakdown"] == {"models": []}
-    assert response.provider_metadata["x_groq"]["seed"] == 42
-    assert response.provider_metadata["message"] == {
-        "executed_tools": [{"type": "search"}],
-        "annotations": [],
+    assert response.provider_metadata["seed"] == 42
+    assert response.provider_metadata["x_groq"] == {
+        "usage": {"sram_cached_tokens": 64, "dram_cached_tokens": 0}
     }
+    assert response.provider_metadata["executed_tools"] == [{"type": "search"}]
+    assert "annotations" not in response.provider_metadata  # empty: nothing to keep
+    assert "message" not in response.provider_metadata
     assert response.provider_metadata["logprobs"] == {"content": []}
 
 

@@ -127,13 +127,21 @@ def test_event_without_data_is_not_dispatched() -> None:
     assert list(iter_events([b"event: ping\n\n: only a comment\n\n"])) == []
 
 
-def test_invalid_utf8_is_a_stream_error() -> None:
+def test_invalid_utf8_is_a_stream_error_after_the_events_before_it() -> None:
+    decoder = SSEDecoder()
+    events = decoder.feed(b"data: one\n\ndata: two\n\ndata: \xff\xfe\n\n")
+    assert [e.data for e in events] == ["one", "two"]
+    assert isinstance(decoder.error, StreamError)
+    assert "not valid UTF-8" in str(decoder.error)
     with pytest.raises(StreamError, match="not valid UTF-8"):
-        SSEDecoder().feed(b"data: \xff\xfe\n\n")
+        decoder.feed(b"data: three\n\n")
+    with pytest.raises(StreamError, match="not valid UTF-8"):
+        list(iter_events([b"data: one\n\ndata: \xff\n\n"]))
 
 
 def test_endless_line_is_bounded() -> None:
     decoder = SSEDecoder(max_line_bytes=1000)
+    assert [e.data for e in decoder.feed(b"data: before\n\n")] == ["before"]
     with pytest.raises(StreamError, match="longer than 1000 bytes"):
         for _ in range(20):
             decoder.feed(b"x" * 100)

@@ -249,7 +249,7 @@ async def test_reasoning_deltas(model: OpenAIChatModel, backend: FakeBackend) ->
                 '{"error": {"message": "Service Unavailable", "type": "internal_server_error", "code": 503}}'
             ],
             ServerError,
-            "openai error (HTTP 503, 503): Service Unavailable",
+            "openai error (HTTP 503 in stream, 503): Service Unavailable",
         ),
         (
             ['{"error": "capacity exceeded"}'],

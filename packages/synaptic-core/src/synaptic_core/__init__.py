@@ -74,6 +74,7 @@ from synaptic_core._response import (
     AIMessageChunk,
     ChatResponse,
     chunk_of,
+    merge_metadata,
     merge_tool_call_chunks,
     parse_tool_call,
 )
@@ -204,6 +205,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "load_chat_model",
+    "merge_metadata",
     "merge_tool_call_chunks",
     "parse_go_duration",
     "parse_retry_after",

@@ -43,6 +43,10 @@ def response_to_chunk(response: ChatResponse) -> AIMessageChunk:
         id=response.id,
         model=response.model,
         rate_limit=response.rate_limit,
+        request_id=response.request_id,
+        system_fingerprint=response.system_fingerprint,
+        service_tier=response.service_tier,
+        provider_metadata=dict(response.provider_metadata),
     )
 
 

@@ -367,11 +367,14 @@ def build_error(
     retry_after: float | None = None,
     rate_limit: RateLimitInfo | None = None,
     raw_body: str | None = None,
+    in_stream: bool = False,
 ) -> SynapticError:
     """Build the typed error for an error object (``{"message", "type", "code", ...}``).
 
-    Shared by :func:`error_from_response` and the stream decoders, whose error frames
-    carry the same object but no status of their own (``status_code=None``).
+    Shared by :func:`error_from_response` and the stream decoders. An error frame inside
+    a 200 stream may name its own status (Groq sends ``"status_code": 400``); the
+    decoder passes it as ``status_code`` and ``in_stream=True``, so the error is the
+    same class with the same fields as the HTTP error with that status would be.
     """
     code = _as_text(detail.get("code"))
     error_type = _as_text(detail.get("type"))
@@ -384,7 +387,10 @@ def build_error(
         fallback = " ".join(raw_body.split()) if raw_body else ""  # one line, even for HTML
         provider_message = fallback or "no error message in the response body"
     label = provider or "provider"
-    where = f"HTTP {status_code}" if status_code is not None else "in stream"
+    if status_code is None:
+        where = "in stream"
+    else:
+        where = f"HTTP {status_code} in stream" if in_stream else f"HTTP {status_code}"
     message = f"{label} error ({where}"
     if code:
         message += f", {code}"

@@ -4,6 +4,13 @@ Chunks are cheap value objects; ``a + b`` merges two, and ``AIMessageChunk.merge
 merges many in one pass (linear, for long streams). Tool-call fragments are joined by
 ``index`` and their argument text is parsed once, in ``to_message()``, so a bad
 fragment is never half-parsed and bad arguments end up in ``invalid_tool_calls``.
+
+A stream carries every fact a whole response carries (DESIGN section 12): typed
+fields where callers need them (``id``, ``model``, ``usage``, ``finish_reason``,
+``rate_limit``, ``request_id``, ``system_fingerprint``, ``service_tier``) and
+``provider_metadata`` for the provider's own facts, merged across chunks by
+:func:`merge_metadata`. ``AIMessageChunk.merge(chunks).to_response()`` equals what
+``chat()`` returns for the same answer, fact for fact.
 """
 
 from __future__ import annotations
@@ -78,12 +85,69 @@ def merge_tool_call_chunks(chunks: Iterable[ToolCallChunk]) -> list[ToolCallChun
     ]
 
 
+def _merge_indexed(into: list[Any], items: list[Any]) -> list[Any]:
+    """Lists of ``{"index": n, ...}`` items merge by index (later non-null values win)."""
+    merged = [dict(item) if isinstance(item, dict) else item for item in into]
+    positions = {
+        item["index"]: at
+        for at, item in enumerate(merged)
+        if isinstance(item, dict) and isinstance(item.get("index"), int)
+    }
+    for item in items:
+        index = item.get("index") if isinstance(item, dict) else None
+        at = positions.get(index) if isinstance(index, int) else None
+        if at is None:
+            if isinstance(index, int):
+                positions[index] = len(merged)
+            merged.append(dict(item) if isinstance(item, dict) else item)
+        else:
+            merged[at].update({k: v for k, v in item.items() if v is not None})
+    return merged
+
+
+def _indexed(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, dict) and isinstance(item.get("index"), int) for item in value)
+    )
+
+
+def merge_metadata(into: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Merge one chunk's ``provider_metadata`` into the facts gathered so far.
+
+    The rules make a stream's pieces add up to the whole response: lists of items with
+    an ``index`` (Groq's ``executed_tools``) merge item by item like tool-call
+    fragments; other lists (``annotations``) are concatenated; nested objects merge
+    key by key; any other value keeps the first one reported (an id or ``created``
+    repeated on every chunk stays the first).
+    """
+    result = dict(into)
+    for key, value in update.items():
+        if value is None:
+            continue
+        current = result.get(key)
+        if current is None:
+            result[key] = value
+        elif isinstance(current, list) and isinstance(value, list):
+            if _indexed(current) or _indexed(value):
+                result[key] = _merge_indexed(current, value)
+            else:
+                result[key] = [*current, *value]
+        elif isinstance(current, dict) and isinstance(value, dict):
+            result[key] = merge_metadata(current, value)
+    return result
+
+
 class AIMessageChunk(BaseModel):
     """A piece of a streamed answer.
 
     ``usage`` and ``finish_reason`` usually arrive on the last chunk. Usage is the
     provider's running total, not a delta: merging keeps the last one reported.
-    ``rate_limit`` (read from the response headers) comes on the first chunk.
+    ``rate_limit`` (read from the response headers), ``request_id``,
+    ``system_fingerprint`` and ``service_tier`` come on the first chunk that carries
+    anything; ``provider_metadata`` holds the provider's other facts (Groq's ``seed``,
+    ``executed_tools``, ``usage_breakdown``) on the chunk they arrived with.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -96,6 +160,10 @@ class AIMessageChunk(BaseModel):
     id: str | None = None
     model: str | None = None
     rate_limit: RateLimitInfo | None = None
+    request_id: str | None = None
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+    provider_metadata: dict[str, Any] = Field(default_factory=dict)
 
     def __add__(self, other: AIMessageChunk) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
@@ -113,6 +181,10 @@ class AIMessageChunk(BaseModel):
         chunk_id: str | None = None
         model: str | None = None
         rate_limit: RateLimitInfo | None = None
+        request_id: str | None = None
+        fingerprint: str | None = None
+        service_tier: str | None = None
+        metadata: dict[str, Any] = {}
         for chunk in chunks:
             content.append(chunk.content)
             if chunk.reasoning is not None:
@@ -123,7 +195,12 @@ class AIMessageChunk(BaseModel):
             chunk_id = chunk_id or chunk.id
             model = model or chunk.model
             rate_limit = rate_limit or chunk.rate_limit
-        return chunk_of(
+            request_id = request_id or chunk.request_id
+            fingerprint = fingerprint or chunk.system_fingerprint
+            service_tier = service_tier or chunk.service_tier
+            if chunk.provider_metadata:
+                metadata = merge_metadata(metadata, chunk.provider_metadata)
+        merged = chunk_of(
             "".join(content),
             "".join(reasoning) if reasoning else None,
             merge_tool_call_chunks(calls) if calls else [],
@@ -133,6 +210,13 @@ class AIMessageChunk(BaseModel):
             model,
             rate_limit,
         )
+        merged.__dict__.update(
+            request_id=request_id,
+            system_fingerprint=fingerprint,
+            service_tier=service_tier,
+            provider_metadata=metadata,
+        )
+        return merged
 
     def to_message(self) -> AIMessage:
         """The complete message: tool-call fragments joined and their arguments parsed."""
@@ -148,6 +232,25 @@ class AIMessageChunk(BaseModel):
             reasoning=self.reasoning,
             usage=self.usage,
             id=self.id,
+        )
+
+    def to_response(self) -> ChatResponse:
+        """The ``ChatResponse`` this (merged) chunk amounts to: ``chat()``'s facts, from a stream.
+
+        ``AIMessageChunk.merge(chunks).to_response()`` is how a streaming caller gets
+        the same object a non-streamed call returns.
+        """
+        return ChatResponse(
+            message=self.to_message(),
+            usage=self.usage,
+            finish_reason=self.finish_reason,
+            model=self.model,
+            id=self.id,
+            rate_limit=self.rate_limit,
+            request_id=self.request_id,
+            system_fingerprint=self.system_fingerprint,
+            service_tier=self.service_tier,
+            provider_metadata=dict(self.provider_metadata),
         )
 
 
@@ -178,6 +281,10 @@ def chunk_of(  # noqa: PLR0917 (per-token hot path: positional arguments are che
             "id": chunk_id,
             "model": model,
             "rate_limit": rate_limit,
+            "request_id": None,
+            "system_fingerprint": None,
+            "service_tier": None,
+            "provider_metadata": {},
         },
     )
     _set(chunk, "__pydantic_fields_set__", _CHUNK_FIELDS.copy())
@@ -194,8 +301,12 @@ _CHUNK_FIELDS = set(AIMessageChunk.model_fields)
 class ChatResponse(BaseModel):
     """A complete answer, with what it cost and what the provider said about limits.
 
-    ``id`` is the provider's completion id (``chatcmpl-...``); ``provider_metadata``
-    keeps every other field of the provider's response, so nothing is lost.
+    ``id`` is the provider's completion id (``chatcmpl-...``); ``request_id`` the
+    provider's request id (the ``x-request-id`` header, else Groq's ``x_groq.id``), the
+    one to quote to support. ``provider_metadata`` keeps every other field of the
+    provider's response, so nothing is lost (for Groq: ``created``, ``seed``,
+    ``executed_tools``, ``annotations``, ``usage_breakdown``; ``synaptic_groq.GroqExtras``
+    reads them typed).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -206,6 +317,9 @@ class ChatResponse(BaseModel):
     model: str | None = None
     id: str | None = None
     rate_limit: RateLimitInfo | None = None
+    request_id: str | None = None
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
     provider_metadata: dict[str, Any] = Field(default_factory=dict)
 
     @property

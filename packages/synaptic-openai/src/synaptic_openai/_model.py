@@ -141,21 +141,32 @@ class OpenAIChatModel(ChatModel):
                 body = await response.aread()
                 raise self._error(response.status_code, response.headers, body)
             assembler = StreamAssembler(provider=self.dialect.provider, headers=response.headers)
-            async for data in response.aiter_bytes():
-                for chunk in assembler.feed(data):
+            try:
+                async for data in response.aiter_bytes():
+                    for chunk in assembler.feed(data):
+                        yield chunk
+                    if assembler.done:
+                        break
+            except SynapticError:
+                for chunk in assembler.salvage():  # what arrived before the cut, first
                     yield chunk
-                if assembler.done:
-                    return
+                raise
             for chunk in assembler.close():
                 yield chunk
+            assembler.raise_error()  # after every chunk decoded before it
 
     def _stream_chat_sync(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
         with self.backend.stream_sync(self._http_request(request, stream=True)) as response:
             if not 200 <= response.status_code < 300:
                 raise self._error(response.status_code, response.headers, response.read())
             assembler = StreamAssembler(provider=self.dialect.provider, headers=response.headers)
-            for data in response.iter_bytes():
-                yield from assembler.feed(data)
-                if assembler.done:
-                    return
+            try:
+                for data in response.iter_bytes():
+                    yield from assembler.feed(data)
+                    if assembler.done:
+                        break
+            except SynapticError:
+                yield from assembler.salvage()  # what arrived before the cut, first
+                raise
             yield from assembler.close()
+            assembler.raise_error()  # after every chunk decoded before it

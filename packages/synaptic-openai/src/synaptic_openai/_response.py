@@ -4,6 +4,13 @@ Lenient where servers differ (``content`` null or absent, ``reasoning`` or
 ``reasoning_content``, arguments as a JSON string or an object), strict where it
 matters: a body without a usable ``choices[0].message`` is a ``ParseError`` that keeps
 the body, and every field we do not model is kept in ``provider_metadata``.
+
+``provider_metadata`` has the same keys a stream's merged chunks have (DESIGN section
+12), so a fact is found in one place whichever way the answer came: ``created``,
+Groq's ``seed`` (from ``x_groq``), ``usage_breakdown`` (top level, or ``x_groq``),
+``executed_tools`` and ``annotations`` (from the message); other message fields under
+``message``, other ``x_groq`` fields under ``x_groq``. ``object`` (the type marker) is
+dropped; the request id, ``system_fingerprint`` and ``service_tier`` are typed fields.
 """
 
 from __future__ import annotations
@@ -25,7 +32,11 @@ from synaptic_core import (
 )
 
 _MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "reasoning", "reasoning_content"})
-_TOP_KEYS = frozenset({"id", "model", "choices", "usage"})
+_MESSAGE_FACTS = ("executed_tools", "annotations")
+_TOP_KEYS = frozenset(
+    {"id", "model", "choices", "usage", "object", "system_fingerprint", "service_tier", "x_groq"}
+)
+_X_GROQ_KEYS = frozenset({"id", "seed", "usage_breakdown"})
 
 
 def _int(value: Any) -> int:
@@ -34,6 +45,10 @@ def _int(value: Any) -> int:
 
 def _opt_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _opt_float(value: Any) -> float | None:
@@ -165,16 +180,27 @@ def parse_chat_response(
     tool_calls, invalid = parse_tool_calls(message.get("tool_calls"))
     usage = parse_usage(data.get("usage"))
     metadata: dict[str, Any] = {k: v for k, v in data.items() if k not in _TOP_KEYS}
-    extra = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
+    x_groq = data.get("x_groq")
+    if isinstance(x_groq, Mapping):
+        if x_groq.get("seed") is not None:
+            metadata["seed"] = x_groq["seed"]
+        if x_groq.get("usage_breakdown") is not None and "usage_breakdown" not in metadata:
+            metadata["usage_breakdown"] = x_groq["usage_breakdown"]
+        rest = {k: v for k, v in x_groq.items() if k not in _X_GROQ_KEYS}
+        if rest:
+            metadata["x_groq"] = rest
+    for key in _MESSAGE_FACTS:
+        if message.get(key):
+            metadata[key] = message[key]
+    extra = {
+        k: v for k, v in message.items() if k not in _MESSAGE_KEYS and k not in _MESSAGE_FACTS
+    }
     if extra:
         metadata["message"] = extra
     if first.get("logprobs") is not None:
         metadata["logprobs"] = first["logprobs"]
     if isinstance(choices, list) and len(choices) > 1:
         metadata["extra_choices"] = choices[1:]
-    request_id = request_id_of(data, headers)
-    if request_id is not None:
-        metadata["request_id"] = request_id
     completion_id = data.get("id")
     model = data.get("model")
     finish = first.get("finish_reason")
@@ -202,6 +228,9 @@ def parse_chat_response(
             "model": model if isinstance(model, str) else None,
             "id": completion_id,
             "rate_limit": RateLimitInfo.from_headers(headers),
+            "request_id": request_id_of(data, headers),
+            "system_fingerprint": _opt_str(data.get("system_fingerprint")),
+            "service_tier": _opt_str(data.get("service_tier")),
             "provider_metadata": metadata,
         },
     )

@@ -9,6 +9,10 @@ Follows the WHATWG event-stream rules: CR, LF and CRLF line ends (a CRLF may be 
 across two reads), ``:`` comments, multi-line ``data``, named events, ``id`` and
 ``retry``, a leading byte-order mark. At the end of input, a last line without its
 line end still counts (servers that omit the final blank line still get their event).
+
+Malformed input (bytes that are not UTF-8, a line past ``max_line_bytes``) never costs
+the events before it: ``feed`` returns every event completed before the fault and
+keeps the ``StreamError`` in ``error``; the next ``feed`` or ``flush`` raises it.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class SSEDecoder:
     __slots__ = (
         "_data",
         "_event",
+        "error",
         "_id",
         "_max_line",
         "_pending",
@@ -55,9 +60,16 @@ class SSEDecoder:
         self._skip_lf = False
         self._started = False
         self._max_line = max_line_bytes
+        self.error: StreamError | None = None
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        """Decode ``chunk``; return the events it completed (often none or one)."""
+        """Decode ``chunk``; return the events it completed (often none or one).
+
+        If the input turns out malformed, the events completed before the fault are
+        returned and ``error`` is set; feeding again raises it.
+        """
+        if self.error is not None:
+            raise self.error
         if self._skip_lf and chunk:
             self._skip_lf = False
             if chunk[:1] == b"\n":
@@ -76,13 +88,16 @@ class SSEDecoder:
                 chunk = chunk[len(_BOM) :]
         lines = chunk.split(b"\n")
         self._pending = lines.pop()
-        if len(self._pending) > self._max_line:
-            msg = f"event stream line longer than {self._max_line} bytes"
-            raise StreamError(msg)
-        return self._lines(lines) if lines else []
+        events = self._lines(lines) if lines else []
+        if len(self._pending) > self._max_line and self.error is None:
+            self._pending = b""
+            self.error = StreamError(f"event stream line longer than {self._max_line} bytes")
+        return events
 
     def flush(self) -> list[SSEEvent]:
         """End of input: the last line counts even without its line end."""
+        if self.error is not None:
+            raise self.error
         self._skip_lf = False
         lines = [self._pending, b""] if self._pending else [b""]
         self._pending = b""
@@ -110,7 +125,7 @@ class SSEDecoder:
                     self._field(line)
         except UnicodeDecodeError as exc:
             msg = f"event stream is not valid UTF-8 ({exc.reason} at byte {exc.start})"
-            raise StreamError(msg) from None
+            self.error = StreamError(msg)
         return events
 
     def _field(self, line: bytes) -> None:
@@ -132,6 +147,8 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[SSEEvent]:
     decoder = SSEDecoder()
     for chunk in chunks:
         yield from decoder.feed(chunk)
+        if decoder.error is not None:
+            raise decoder.error
     yield from decoder.flush()
 
 
@@ -141,5 +158,7 @@ async def aiter_events(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:
     async for chunk in chunks:
         for event in decoder.feed(chunk):
             yield event
+        if decoder.error is not None:
+            raise decoder.error
     for event in decoder.flush():
         yield event

@@ -3,10 +3,25 @@
 - tool-call deltas carry their ``index`` through, whole or in fragments;
 - usage comes from ``usage``, ``x_groq.usage`` or a usage-only chunk with empty
   ``choices``, and is emitted once (a repeat of the same totals is dropped);
-- an ``{"error": ...}`` frame, an ``event: error`` frame or ``x_groq.error`` raises the
-  typed error its contents name;
-- a stream that ends before any ``finish_reason`` and without ``[DONE]`` raises
+- an ``{"error": ...}`` frame, an ``event: error`` frame or ``x_groq.error`` ends the
+  stream with the typed error its contents name (the frame's ``status_code``, ``code``,
+  ``type`` and ``failed_generation`` become the error's fields);
+- a stream that ends before any ``finish_reason`` and without ``[DONE]`` ends with
   ``StreamError`` (retryable: it was cut).
+
+Nothing is lost on the way to an error (DESIGN section 12): ``feed`` never raises. It
+returns every chunk decoded from the bytes it was given, the ones before an error
+frame in the same network read included, and keeps the error in ``error``; the caller
+yields the chunks, then calls ``raise_error()``. ``salvage()`` does the same for a
+connection that fails mid-stream: complete events still waiting for their blank line
+are delivered before the transport's error propagates.
+
+Every fact of the stream reaches the caller: the request id, ``system_fingerprint``,
+``service_tier``, ``created`` and Groq's ``seed`` ride on the first chunk emitted after
+they are seen (as ``rate_limit`` does); ``executed_tools``, ``annotations`` and
+``usage_breakdown`` ride on the chunk they came with, in ``provider_metadata``, and
+merge across chunks (``AIMessageChunk.merge``) into what a whole response carries.
+Compound streams change ``id`` on every chunk; the first id is kept for all of them.
 
 The common chunk (a plain content delta) has a fast path. Within one stream, Groq and
 OpenAI repeat a byte-identical prefix (id, object, created, model, fingerprint) before
@@ -39,6 +54,7 @@ from synaptic_core import (
     build_error,
     chunk_of,
     construct,
+    merge_metadata,
     truncate,
 )
 from synaptic_openai._response import parse_usage
@@ -108,21 +124,42 @@ def _tool_call_chunks(raw: Any) -> list[ToolCallChunk]:
     return chunks
 
 
+_IDENTITY_METADATA = frozenset({"created", "seed"})
+
+
+def _substantial(pending: Mapping[str, Any]) -> bool:
+    """Pending facts beyond the identity of the answer (ids, fingerprint, seed)."""
+    metadata = pending.get("provider_metadata") or {}
+    return bool(metadata.keys() - _IDENTITY_METADATA)
+
+
+_DELTA_KNOWN = frozenset({"content", "reasoning", "reasoning_content", "role", "tool_calls"})
+_DELTA_FACTS = ("executed_tools", "annotations")
+
+
 class StreamAssembler:
-    """Turns the bytes of one streamed response into chunks. Feed bytes, then ``close()``."""
+    """Turns the bytes of one streamed response into chunks.
+
+    Feed bytes (yield what comes back), check ``raise_error()``, then ``close()`` at the
+    end of the body; on a transport failure, yield ``salvage()`` before re-raising.
+    """
 
     __slots__ = (
         "_decoder",
+        "_emitted",
         "_fast",
         "_finished",
         "_head",
         "_id",
         "_model",
+        "_pending",
         "_provider",
         "_rate_limit",
         "_request_id",
+        "_seen",
         "_usage",
         "done",
+        "error",
     )
 
     def __init__(
@@ -132,41 +169,116 @@ class StreamAssembler:
         self._fast = fast_path  # False: always parse in full (tests compare the two)
         self._head: str | None = None
         self._decoder = SSEDecoder()
-        self._rate_limit: RateLimitInfo | None = RateLimitInfo.from_headers(headers)
         self._request_id = headers.get("x-request-id")
+        self._rate_limit = RateLimitInfo.from_headers(headers)
+        # Facts not yet delivered: they ride on the next chunk emitted.
+        self._pending: dict[str, Any] | None = {
+            "rate_limit": self._rate_limit,
+            "request_id": self._request_id,
+        }
+        self._emitted = False  # has any chunk been emitted (and taken the first facts)?
+        self._seen: set[str] = set()  # one-time facts already taken (fingerprint, seed...)
         self._usage: TokenUsage | None = None
         self._id: str | None = None
         self._model: str | None = None
         self._finished = False
         self.done = False
+        self.error: SynapticError | None = None
 
     def feed(self, data: bytes) -> list[AIMessageChunk]:
-        """Chunks completed by ``data`` (stops at ``[DONE]``; ``done`` tells)."""
+        """Chunks completed by ``data``. Never raises: an error stops the stream
+        (``done``) and waits in ``error``, after the chunks decoded before it."""
         if self.done:
             return []
         chunks: list[AIMessageChunk] = []
         head = self._head
-        for event in self._decoder.feed(data):
-            text = event.data
-            if text == "[DONE]":
-                self.done = True
-                break
-            if head is not None and text.startswith(head) and event.event == "message":
-                content = self._fast_content(text, len(head))
-                if content is not None:
-                    if content:
-                        rate_limit, self._rate_limit = self._rate_limit, None
-                        chunks.append(
-                            chunk_of(
-                                content, None, [], None, None, self._id, self._model, rate_limit
+        try:
+            for event in self._decoder.feed(data):
+                text = event.data
+                if text == "[DONE]":
+                    self.done = True
+                    break
+                if head is not None and text.startswith(head) and event.event == "message":
+                    content = self._fast_content(text, len(head))
+                    if content is not None:
+                        if content:
+                            chunk = chunk_of(
+                                content, None, [], None, None, self._id, self._model, None
                             )
-                        )
-                    continue
-            chunk = self._on_event(event)
-            if chunk is not None:
-                chunks.append(chunk)
-            head = self._head
+                            if self._pending is not None:
+                                self._deliver(chunk)
+                            chunks.append(chunk)
+                        continue
+                chunk = self._on_event(event)
+                if chunk is not None:
+                    chunks.append(chunk)
+                head = self._head
+            if self._decoder.error is not None:
+                self._fail(self._decoder.error)
+        except SynapticError as error:
+            self._fail(error)
+        if self.error is not None and self._pending:
+            chunks.extend(self._flush_pending())
         return chunks
+
+    def raise_error(self) -> None:
+        """Raise the error that ended the stream, if any (after its chunks were yielded)."""
+        if self.error is not None:
+            raise self.error
+
+    def _fail(self, error: SynapticError) -> None:
+        if error.provider is None:
+            error.provider = self._provider
+        if error.request_id is None:
+            error.request_id = self._request_id
+        if error.rate_limit is None:
+            error.rate_limit = self._rate_limit
+        self.error = error
+        self.done = True
+
+    def _flush_pending(self) -> list[AIMessageChunk]:
+        """A chunk carrying only the facts no chunk has delivered yet (end or error).
+
+        A stream that fails before its first chunk stays chunk-free when all it had were
+        identity facts (the error carries the request id and rate limit), so
+        ``RetryChatModel`` may still retry it; tool work or usage is always delivered.
+        """
+        pending = self._pending
+        if not pending or not any(pending.values()):
+            self._pending = None
+            return []
+        if self.error is not None and not self._emitted and not _substantial(pending):
+            self._pending = None
+            return []
+        chunk = chunk_of("", None, [], None, None, self._id, self._model, None)
+        self._deliver(chunk)
+        return [chunk]
+
+    def _deliver(self, chunk: AIMessageChunk) -> None:
+        """Put the pending facts on ``chunk`` (a fresh chunk from ``chunk_of``)."""
+        pending, self._pending = self._pending, None
+        self._emitted = True
+        if pending:
+            fields = chunk.__dict__
+            for name, value in pending.items():
+                if name == "provider_metadata":
+                    fields[name] = merge_metadata(value, fields[name])
+                elif value is not None:
+                    fields[name] = value
+
+    def _defer(self, name: str, value: Any) -> None:
+        pending = self._pending
+        if pending is None:
+            self._pending = pending = {}
+        pending[name] = value
+
+    def _defer_metadata(self, key: str, value: Any) -> None:
+        pending = self._pending
+        if pending is None:
+            self._pending = pending = {}
+        pending["provider_metadata"] = merge_metadata(
+            pending.get("provider_metadata") or {}, {key: value}
+        )
 
     @staticmethod
     def _fast_content(text: str, start: int) -> str | None:
@@ -199,22 +311,49 @@ class StreamAssembler:
                 self._head = text[:at]
 
     def close(self) -> list[AIMessageChunk]:
-        """End of the body: the last chunks, or ``StreamError`` if the stream was cut."""
+        """End of the body: the last chunks. A cut stream (no finish reason, no
+        ``[DONE]``) or a last error frame sets ``error``; ``raise_error()`` raises it."""
         chunks: list[AIMessageChunk] = []
         if not self.done:
-            for event in self._decoder.flush():
-                if event.data == "[DONE]":
-                    self.done = True
-                    break
-                chunk = self._on_event(event, at_end=True)
-                if chunk is not None:
-                    chunks.append(chunk)
-        if not self.done and not self._finished:
+            try:
+                for event in self._decoder.flush():
+                    if event.data == "[DONE]":
+                        self.done = True
+                        break
+                    chunk = self._on_event(event, at_end=True)
+                    if chunk is not None:
+                        chunks.append(chunk)
+            except SynapticError as error:
+                self._fail(error)
+        if self.error is None and not self.done and not self._finished:
             msg = (
                 f"{self._provider} stream ended before the answer was complete "
                 "(no finish_reason and no [DONE]): the connection was closed or cut"
             )
-            raise StreamError(msg, provider=self._provider, request_id=self._request_id)
+            self._fail(StreamError(msg, provider=self._provider))
+        self.done = True
+        chunks.extend(self._flush_pending())
+        return chunks
+
+    def salvage(self) -> list[AIMessageChunk]:
+        """The transport failed mid-stream: the chunks of events already complete but for
+        their closing blank line, and any facts not yet delivered. Never raises."""
+        chunks: list[AIMessageChunk] = []
+        if not self.done:
+            self.done = True
+            try:
+                for event in self._decoder.flush():
+                    if event.data == "[DONE]" or event.event != "message":
+                        break
+                    payload = decode_object(event.data)
+                    if type(payload) is not dict or "error" in payload:
+                        break
+                    chunk = self._chunk(payload)
+                    if chunk is not None:
+                        chunks.append(chunk)
+            except SynapticError:
+                pass  # the transport's error is the one the caller gets
+        chunks.extend(self._flush_pending())
         return chunks
 
     def _error(self, detail: Any, raw: str) -> SynapticError:
@@ -222,14 +361,20 @@ class StreamAssembler:
             detail = {"message": detail}
         elif not isinstance(detail, Mapping):
             detail = {"message": raw}
-        code = detail.get("code")
-        status = code if isinstance(code, int) and 400 <= code <= 599 else None
+        status: Any = detail.get("status_code")
+        if not (isinstance(status, int) and 400 <= status <= 599):
+            code = detail.get("code")
+            status = code if isinstance(code, int) and 400 <= code <= 599 else None
+        request_id = self._request_id
+        if request_id is None and isinstance(detail.get("request_id"), str):
+            request_id = detail["request_id"]
         return build_error(
             detail,
             status_code=status,
             provider=self._provider,
-            request_id=self._request_id,
+            request_id=request_id,
             raw_body=raw,
+            in_stream=True,
         )
 
     def _on_event(self, event: SSEEvent, *, at_end: bool = False) -> AIMessageChunk | None:
@@ -246,29 +391,68 @@ class StreamAssembler:
             raise self._error(payload["error"], data)
         return self._chunk(payload, data)
 
+    def _x_groq(self, x_groq: dict[str, Any]) -> Any:
+        """Groq's ``x_groq``: request id, seed, usage breakdown, an early stop; its usage."""
+        request_id = x_groq.get("id")
+        if self._request_id is None and isinstance(request_id, str):
+            self._request_id = request_id
+            self._defer("request_id", request_id)
+        if "seed" in x_groq and "seed" not in self._seen:
+            self._seen.add("seed")
+            self._defer_metadata("seed", x_groq["seed"])
+        breakdown = x_groq.get("usage_breakdown")
+        if breakdown is not None and "usage_breakdown" not in self._seen:
+            self._seen.add("usage_breakdown")  # sent with the totals, once
+            self._defer_metadata("usage_breakdown", breakdown)
+        if x_groq.get("error"):
+            msg = f"{self._provider} stopped the stream early: {x_groq['error']}"
+            raise StreamError(msg, provider=self._provider, request_id=self._request_id)
+        return x_groq.get("usage")
+
     def _new_usage(self, payload: Mapping[str, Any]) -> TokenUsage | None:
         """Usage from ``usage`` or ``x_groq.usage``, unless it repeats what was emitted."""
         usage_raw = payload.get("usage")
         x_groq = payload.get("x_groq")
         if x_groq is not None and type(x_groq) is dict:
-            if self._request_id is None and isinstance(x_groq.get("id"), str):
-                self._request_id = x_groq["id"]
-            if x_groq.get("error"):
-                msg = f"{self._provider} stopped the stream early: {x_groq['error']}"
-                raise StreamError(msg, provider=self._provider, request_id=self._request_id)
+            groq_usage = self._x_groq(x_groq)
             if usage_raw is None:
-                usage_raw = x_groq.get("usage")
+                usage_raw = groq_usage
         usage = parse_usage(usage_raw) if usage_raw else None
         if usage is None or usage == self._usage:
             return None  # absent, or the same totals again (final chunk, then usage chunk)
         self._usage = usage
         return usage
 
+    def _first_facts(self, payload: dict[str, Any]) -> None:
+        """Facts every chunk repeats (the first value counts): taken from the first chunk."""
+        chunk_id, model = payload.get("id"), payload.get("model")
+        if isinstance(chunk_id, str):
+            self._id = chunk_id
+        if self._model is None and isinstance(model, str):
+            self._model = model
+        for name in ("system_fingerprint", "service_tier"):
+            value = payload.get(name)
+            if isinstance(value, str) and name not in self._seen:
+                self._seen.add(name)
+                self._defer(name, value)
+        created = payload.get("created")
+        if created is not None and "created" not in self._seen:
+            self._seen.add("created")
+            self._defer_metadata("created", created)
+
+    def _delta_facts(self, delta: dict[str, Any]) -> None:
+        for key in _DELTA_FACTS:
+            value = delta.get(key)
+            if value:
+                self._defer_metadata(key, value)
+
     def _chunk(self, payload: dict[str, Any], text: str = "") -> AIMessageChunk | None:
         """One chunk from one event's JSON. Runs per streamed token, so it is written flat."""
         usage = self._new_usage(payload) if "usage" in payload or "x_groq" in payload else None
         if self._id is None:
-            self._remember_ids(payload)
+            self._first_facts(payload)
+        elif "service_tier" not in self._seen and "service_tier" in payload:
+            self._first_facts(payload)
         content: Any = ""
         reasoning: Any = None
         calls: list[ToolCallChunk] = []
@@ -290,6 +474,8 @@ class StreamAssembler:
                             reasoning = None
                     if "tool_calls" in delta:
                         calls = _tool_call_chunks(delta["tool_calls"])
+                    if delta.keys() - _DELTA_KNOWN:
+                        self._delta_facts(delta)
                 finish = choice.get("finish_reason")
                 if finish and type(finish) is str:
                     self._finished = True
@@ -297,12 +483,7 @@ class StreamAssembler:
                     finish = None
         if not (content or reasoning or calls or finish or usage):
             return None
-        rate_limit, self._rate_limit = self._rate_limit, None
-        return chunk_of(content, reasoning, calls, usage, finish, self._id, self._model, rate_limit)
-
-    def _remember_ids(self, payload: dict[str, Any]) -> None:
-        chunk_id, model = payload.get("id"), payload.get("model")
-        if isinstance(chunk_id, str):
-            self._id = chunk_id
-        if self._model is None and isinstance(model, str):
-            self._model = model
+        chunk = chunk_of(content, reasoning, calls, usage, finish, self._id, self._model, None)
+        if self._pending is not None:
+            self._deliver(chunk)
+        return chunk
