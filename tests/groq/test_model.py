@@ -270,7 +270,7 @@ def test_model_not_found_names_the_replacement_when_known(
             {"logprobs": True, "top_logprobs": 2},
             "Groq rejects logprobs, top_logprobs (HTTP 400); remove them from extra / extra_body",
         ),
-        ({"n": 2}, "Groq rejects n (HTTP 400); remove it from extra / extra_body"),
+        ({"n": 2}, "Groq rejects n other than 1 (HTTP 400); remove n from extra / extra_body"),
     ],
 )
 def test_fields_groq_rejects_fail_before_sending(

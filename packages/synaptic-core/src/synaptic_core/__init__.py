@@ -55,6 +55,7 @@ from synaptic_core._messages import (
     AIMessage,
     AnyMessage,
     ContentPart,
+    DocumentPart,
     HumanMessage,
     ImagePart,
     Message,
@@ -87,7 +88,9 @@ from synaptic_core._retry import (
     decide_retry,
 )
 from synaptic_core._scripted import ScriptedChatModel, ScriptedModelExhaustedError
+from synaptic_core._suggest import suggest
 from synaptic_core._tools import (
+    BuiltinTool,
     InvalidToolCall,
     ToolCall,
     ToolCallChunk,
@@ -135,6 +138,7 @@ __all__ = [
     "AuthenticationError",
     "Backend",
     "BadRequestError",
+    "BuiltinTool",
     "CapacityExceededError",
     "ChatInput",
     "ChatModel",
@@ -143,6 +147,7 @@ __all__ = [
     "ConfigError",
     "ContentPart",
     "ContextLengthExceededError",
+    "DocumentPart",
     "FakeBackend",
     "FakeBackendExhaustedError",
     "FallbackChatModel",
@@ -213,6 +218,7 @@ __all__ = [
     "redact",
     "response_to_chunk",
     "strict_json_schema",
+    "suggest",
     "to_request",
     "truncate",
 ]

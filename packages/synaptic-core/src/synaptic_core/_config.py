@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from synaptic_core._errors import ConfigError
-from synaptic_core._registry import suggest
+from synaptic_core._suggest import suggest
 
 if sys.version_info >= (3, 11):
     import tomllib

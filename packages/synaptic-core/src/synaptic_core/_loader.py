@@ -22,8 +22,9 @@ from synaptic_core._config import PROFILE_KEYS, ConfigFile, find_config_file, re
 from synaptic_core._errors import ConfigError
 from synaptic_core._fallback import FallbackChatModel
 from synaptic_core._hooks import Provider
-from synaptic_core._registry import ProviderRegistry, default_registry, suggest
+from synaptic_core._registry import ProviderRegistry, default_registry
 from synaptic_core._retry import RetryChatModel, RetryConfig
+from synaptic_core._suggest import suggest
 
 MODEL_ENV = "SYNAPTIC_MODEL"
 

@@ -37,16 +37,31 @@ class ImagePart(BaseModel):
     detail: Literal["low", "high", "auto"] | None = None
 
 
-ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
-"""A part of a message's content: text or an image."""
+class DocumentPart(BaseModel):
+    """A document for the model to read and cite, inside a user message.
+
+    Groq sends it as ``{"type": "document", "document": {"data": {...}, "id": ...}}``;
+    ``data`` is the document as a JSON object. Providers without documents refuse it
+    before sending. Its text does not count toward ``message.content``.
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    type: Literal["document"] = "document"
+    data: dict[str, Any]
+    id: str | None = None
+
+
+ContentPart = Annotated[TextPart | ImagePart | DocumentPart, Field(discriminator="type")]
+"""A part of a message's content: text, an image, or a document."""
 
 
 @functools.cache
-def _part_adapter() -> TypeAdapter[TextPart | ImagePart]:
+def _part_adapter() -> TypeAdapter[TextPart | ImagePart | DocumentPart]:
     return TypeAdapter(ContentPart)
 
 
-def _join_text(parts: Sequence[TextPart | ImagePart]) -> str:
+def _join_text(parts: Sequence[TextPart | ImagePart | DocumentPart]) -> str:
     return "".join(part.text for part in parts if isinstance(part, TextPart))
 
 

@@ -8,7 +8,6 @@ names are ``ConfigError``s that say what to do.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Iterable
 from importlib import metadata
@@ -19,16 +18,9 @@ import pluggy
 from synaptic_core import _fake_provider
 from synaptic_core._errors import ConfigError
 from synaptic_core._hooks import PROJECT, Provider, ProviderHookSpecs
+from synaptic_core._suggest import suggest
 
 ENTRY_POINT_GROUP = "synaptic"
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choices, or ``""``."""
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
 
 
 def _origin(entry_point: metadata.EntryPoint) -> str:

@@ -17,7 +17,7 @@ from typing_extensions import Self
 from synaptic_core._builders import SamplingBuilders
 from synaptic_core._fast import construct
 from synaptic_core._messages import AnyMessage, HumanMessage
-from synaptic_core._tools import ToolChoice, ToolDefinition
+from synaptic_core._tools import BuiltinTool, ToolChoice, ToolDefinition
 
 
 def strict_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,7 +130,7 @@ class ChatRequest(SamplingBuilders):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     messages: list[AnyMessage]
-    tools: list[ToolDefinition] = Field(default_factory=list)
+    tools: list[ToolDefinition | BuiltinTool] = Field(default_factory=list)
     tool_choice: ToolChoice | None = None
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, ge=1)
@@ -145,7 +145,7 @@ class ChatRequest(SamplingBuilders):
         self,
         messages: Sequence[AnyMessage] = (),
         *,
-        tools: Sequence[ToolDefinition] = (),
+        tools: Sequence[ToolDefinition | BuiltinTool] = (),
         tool_choice: ToolChoice | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
@@ -196,8 +196,8 @@ class ChatRequest(SamplingBuilders):
         """The same request with ``messages`` added at the end (e.g. a tool round trip)."""
         return self._with(messages=[*self.messages, *messages])
 
-    def with_tools(self, tools: Sequence[ToolDefinition]) -> Self:
-        """Offer these tools to the model."""
+    def with_tools(self, tools: Sequence[ToolDefinition | BuiltinTool]) -> Self:
+        """Offer these tools to the model (functions, and the provider's built-in tools)."""
         return self._with(tools=list(tools))
 
     def with_tool_choice(self, tool_choice: ToolChoice) -> Self:

@@ -44,6 +44,36 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+class BuiltinTool(BaseModel):
+    """A tool the provider runs itself, offered next to function tools.
+
+    Groq's ``browser_search`` and ``code_interpreter`` are built with
+    ``synaptic_groq.browser_search()`` / ``code_interpreter()``; on the wire a built-in
+    tool is ``{"type": type, **options}``. Its results come back in the response, not
+    as tool calls for the caller to run.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    type: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _not_function(cls, value: str) -> str:
+        if not value or value == "function":
+            msg = (
+                "a built-in tool needs its provider's tool type; "
+                "describe functions with ToolDefinition"
+            )
+            raise ValueError(msg)
+        return value
+
+    def to_wire(self) -> dict[str, Any]:
+        """``{"type": ..., **options}``."""
+        return {"type": self.type, **self.options}
+
+
 class ToolDefinition(BaseModel):
     """A tool the model may call: a name, what it does, and its parameters' JSON schema."""
 

@@ -1,9 +1,12 @@
 """synaptic-groq: Groq, the first OpenAI-compatible dialect synaptic serves.
 
 ``GroqChatModel(GroqConfig("gsk_...", GroqModel.GPT_OSS_120B))``: chat, streaming, tools,
-structured output, reasoning, typed rate limits, and a dated model catalog.
+structured output, reasoning, typed rate limits, and a dated model catalog; Groq's
+built-in tools and options as typed builders, and its answer extras (executed tools,
+citations, usage breakdown) typed through ``GroqExtras.of(response)``.
 """
 
+from synaptic_groq._accepted import ACCEPTED_FIELDS, REJECTED_FIELDS
 from synaptic_groq._catalog import (
     CATALOG,
     CATALOG_DATE,
@@ -13,26 +16,80 @@ from synaptic_groq._catalog import (
     live_replacement,
     model_info,
 )
+from synaptic_groq._compound import (
+    BrowserResult,
+    Chart,
+    ChartElement,
+    Citation,
+    CodeResult,
+    DocumentCitation,
+    ExecutedTool,
+    FunctionCitation,
+    GroqExtras,
+    ModelUsage,
+    SearchResult,
+    SearchResults,
+    UsageBreakdown,
+)
 from synaptic_groq._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, GroqConfig
 from synaptic_groq._model import GROQ, GroqChatModel, parse_model_entry
 from synaptic_groq._models import GroqModel
+from synaptic_groq._options import (
+    BUILTIN_TOOL_TYPES,
+    CompoundCustom,
+    CompoundModels,
+    CompoundTools,
+    Document,
+    GroqOptions,
+    SearchSettings,
+    WolframSettings,
+    browser_search,
+    code_interpreter,
+    document_part,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ACCEPTED_FIELDS",
     "API_KEY_ENV",
     "BASE_URL_ENV",
+    "BUILTIN_TOOL_TYPES",
     "CATALOG",
     "CATALOG_DATE",
     "DEFAULT_BASE_URL",
     "GROQ",
+    "REJECTED_FIELDS",
+    "BrowserResult",
+    "Chart",
+    "ChartElement",
+    "Citation",
+    "CodeResult",
+    "CompoundCustom",
+    "CompoundModels",
+    "CompoundTools",
     "DecommissionedModelWarning",
+    "Document",
+    "DocumentCitation",
+    "ExecutedTool",
+    "FunctionCitation",
     "GroqChatModel",
     "GroqConfig",
+    "GroqExtras",
     "GroqModel",
+    "GroqOptions",
     "Lifecycle",
     "ModelInfo",
+    "ModelUsage",
+    "SearchResult",
+    "SearchResults",
+    "SearchSettings",
+    "UsageBreakdown",
+    "WolframSettings",
     "__version__",
+    "browser_search",
+    "code_interpreter",
+    "document_part",
     "live_replacement",
     "model_info",
     "parse_model_entry",

@@ -14,6 +14,7 @@ from typing_extensions import Self
 from synaptic_core import ConfigError
 from synaptic_groq._catalog import ModelInfo, model_info, warn_if_retired
 from synaptic_groq._models import GroqModel
+from synaptic_groq._options import CitationOptions, CompoundCustom, Document, SearchSettings
 from synaptic_openai import UNSET, ChatConfig
 
 DEFAULT_BASE_URL = "https://api.groq.com/openai/v1"
@@ -33,12 +34,19 @@ class GroqConfig(ChatConfig):
     ``model`` is a ``GroqModel`` or any model id string. Groq's own options:
     ``reasoning_format`` (hidden, raw, parsed), ``reasoning_effort`` (gpt-oss: low,
     medium, high; qwen: none, default), ``service_tier`` (auto, on_demand, flex,
-    performance).
+    performance), ``include_reasoning`` (instead of ``reasoning_format``), and for
+    compound systems and built-in tools ``search_settings``, ``compound_custom``,
+    ``documents`` with ``citation_options``.
     """
 
     reasoning_format: ReasoningFormat | None = None
     reasoning_effort: str | None = None
     service_tier: ServiceTier | None = None
+    include_reasoning: bool | None = None
+    search_settings: SearchSettings | None = None
+    compound_custom: CompoundCustom | None = None
+    documents: list[Document] | None = None
+    citation_options: CitationOptions | None = None
 
     api_key_env: ClassVar[str] = API_KEY_ENV
     base_url_env: ClassVar[str] = BASE_URL_ENV
@@ -95,6 +103,16 @@ class GroqConfig(ChatConfig):
             options["reasoning_effort"] = self.reasoning_effort
         if self.service_tier is not None:
             options["service_tier"] = self.service_tier
+        if self.include_reasoning is not None:
+            options["include_reasoning"] = self.include_reasoning
+        if self.search_settings is not None:
+            options["search_settings"] = self.search_settings.to_wire()
+        if self.compound_custom is not None:
+            options["compound_custom"] = self.compound_custom.to_wire()
+        if self.documents is not None:
+            options["documents"] = [document.to_wire() for document in self.documents]
+        if self.citation_options is not None:
+            options["citation_options"] = self.citation_options
         return options
 
     def with_reasoning_format(self, reasoning_format: ReasoningFormat) -> Self:
@@ -108,3 +126,22 @@ class GroqConfig(ChatConfig):
     def with_service_tier(self, service_tier: ServiceTier) -> Self:
         """``on_demand`` (default), ``flex`` (fails fast with 498 when full), ``auto``."""
         return self._with(service_tier=service_tier)
+
+    def with_include_reasoning(self, include_reasoning: bool) -> Self:
+        """Show or hide reasoning (the alternative to ``reasoning_format``; not both)."""
+        return self._with(include_reasoning=include_reasoning)
+
+    def with_search_settings(self, search_settings: SearchSettings) -> Self:
+        """Where compound systems and ``browser_search`` may search."""
+        return self._with(search_settings=search_settings)
+
+    def with_compound_custom(self, compound_custom: CompoundCustom) -> Self:
+        """The models and tools of a compound system (``CompoundCustom.of(...)``)."""
+        return self._with(compound_custom=compound_custom)
+
+    def with_documents(self, documents: list[Document], *, citations: bool | None = None) -> Self:
+        """Documents to answer from; ``citations=True`` asks Groq to cite them."""
+        options: dict[str, Any] = {"documents": list(documents)}
+        if citations is not None:
+            options["citation_options"] = "enabled" if citations else "disabled"
+        return self._with(**options)

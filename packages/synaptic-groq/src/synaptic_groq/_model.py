@@ -14,7 +14,6 @@ from typing import Any
 from synaptic_core import (
     Backend,
     ChatRequest,
-    ConfigError,
     HttpRequest,
     HttpResponse,
     ModelDecommissionedError,
@@ -23,12 +22,12 @@ from synaptic_core import (
     SynapticError,
     truncate,
 )
+from synaptic_groq._accepted import check_request
 from synaptic_groq._catalog import CATALOG_DATE, Lifecycle, ModelInfo, live_replacement, model_info
 from synaptic_groq._config import GroqConfig
 from synaptic_openai import Dialect, OpenAIChatModel
 
 GROQ = Dialect(provider="groq", max_tokens_field="max_completion_tokens", stream_usage=True)
-_REJECTED = ("logprobs", "top_logprobs", "logit_bias")
 
 
 class GroqChatModel(OpenAIChatModel):
@@ -39,18 +38,15 @@ class GroqChatModel(OpenAIChatModel):
 
     def __init__(self, config: GroqConfig, backend: Backend | None = None) -> None:
         super().__init__(config, backend)
+        self._config_options = {**config.wire_options(), **config.extra_body}
+        self._checks_options = bool(self._config_options)
+        if self._checks_options:
+            check_request(config.model, ChatRequest([]), self._config_options)
 
     def _http_request(self, request: ChatRequest, *, stream: bool) -> HttpRequest:
-        fields = {**self.config.extra_body, **request.extra}
-        rejected = [name for name in _REJECTED if name in fields]
-        if fields.get("n", 1) != 1:
-            rejected.append("n")
-        if rejected:
-            msg = (
-                f"Groq rejects {', '.join(rejected)} (HTTP 400); remove "
-                f"{'it' if len(rejected) == 1 else 'them'} from extra / extra_body"
-            )
-            raise ConfigError(msg)
+        if request.extra or request.tools or self._checks_options:
+            fields = {**self._config_options, **request.extra}
+            check_request(self.config.model, request, fields)
         return super()._http_request(request, stream=stream)
 
     def _error(self, status: int, headers: Mapping[str, str], body: bytes) -> SynapticError:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from synaptic_core import ChatModel, Provider, hookimpl
 from synaptic_groq._config import API_KEY_ENV, GroqConfig
 from synaptic_groq._model import GroqChatModel
+from synaptic_groq._options import CompoundCustom, Document, SearchSettings
 from synaptic_openai import ChatSettings
 
 
@@ -19,6 +20,11 @@ class GroqSettings(ChatSettings):
     reasoning_format: Literal["hidden", "raw", "parsed"] | None = None
     reasoning_effort: str | None = None
     service_tier: Literal["auto", "on_demand", "flex", "performance"] | None = None
+    include_reasoning: bool | None = None
+    search_settings: SearchSettings | None = None
+    compound_custom: CompoundCustom | None = None
+    documents: list[Document] | None = None
+    citation_options: Literal["enabled", "disabled"] | None = None
 
 
 def build_groq(settings: GroqSettings) -> ChatModel:

@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from synaptic_core import (
     AIMessage,
+    BuiltinTool,
+    DocumentPart,
     HumanMessage,
     ImagePart,
     Message,
@@ -29,11 +33,16 @@ if TYPE_CHECKING:
     from synaptic_openai._dialect import Dialect
 
 
-def _parts_to_wire(parts: list[TextPart | ImagePart]) -> list[dict[str, Any]]:
+def _parts_to_wire(parts: list[TextPart | ImagePart | DocumentPart]) -> list[dict[str, Any]]:
     wire: list[dict[str, Any]] = []
     for part in parts:
         if isinstance(part, TextPart):
             wire.append({"type": "text", "text": part.text})
+        elif isinstance(part, DocumentPart):
+            document: dict[str, Any] = {"data": part.data}
+            if part.id is not None:
+                document["id"] = part.id
+            wire.append({"type": "document", "document": document})
         else:
             image: dict[str, Any] = {"url": part.url}
             if part.detail is not None:
@@ -46,8 +55,8 @@ def message_to_wire(message: Message) -> dict[str, Any]:
     """One message in the OpenAI format."""
     wire: dict[str, Any]
     if isinstance(message, HumanMessage):
-        has_images = any(isinstance(p, ImagePart) for p in message.parts)
-        content: Any = _parts_to_wire(message.parts) if has_images else message.content
+        has_media = any(not isinstance(p, TextPart) for p in message.parts)
+        content: Any = _parts_to_wire(message.parts) if has_media else message.content
         wire = {"role": "user", "content": content}
     elif isinstance(message, SystemMessage):
         wire = {"role": "system", "content": message.content}
@@ -82,8 +91,11 @@ def message_to_wire(message: Message) -> dict[str, Any]:
     return wire
 
 
-def tool_to_wire(tool: ToolDefinition) -> dict[str, Any]:
-    """A tool definition as ``{"type": "function", "function": {...}}``."""
+def tool_to_wire(tool: ToolDefinition | BuiltinTool) -> dict[str, Any]:
+    """A tool definition as ``{"type": "function", "function": {...}}``; a built-in
+    tool as ``{"type": ...}``."""
+    if isinstance(tool, BuiltinTool):
+        return tool.to_wire()
     function: dict[str, Any] = {"name": tool.name}
     if tool.description:
         function["description"] = tool.description
@@ -151,7 +163,24 @@ def build_body(
         if dialect.stream_usage:
             body["stream_options"] = {"include_usage": True}
     if config.extra_body:
-        body.update(config.extra_body)
+        body.update(_plain(config.extra_body))
     if request.extra:
-        body.update(request.extra)
+        body.update(_plain(request.extra))
     return body
+
+
+def to_wire_value(value: Any) -> Any:
+    """A value for the JSON body: typed options (Groq's ``SearchSettings``, anything
+    with a ``to_wire()``) and other pydantic models become their JSON form."""
+    to_wire = getattr(value, "to_wire", None)
+    if callable(to_wire):
+        return to_wire()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True, by_alias=True)
+    if isinstance(value, list | tuple):
+        return [to_wire_value(v) for v in value]
+    return value
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: to_wire_value(v) for k, v in fields.items()}

@@ -192,9 +192,7 @@ def parse_chat_response(
     for key in _MESSAGE_FACTS:
         if message.get(key):
             metadata[key] = message[key]
-    extra = {
-        k: v for k, v in message.items() if k not in _MESSAGE_KEYS and k not in _MESSAGE_FACTS
-    }
+    extra = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS and k not in _MESSAGE_FACTS}
     if extra:
         metadata["message"] = extra
     if first.get("logprobs") is not None:

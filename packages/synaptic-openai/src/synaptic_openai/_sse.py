@@ -42,13 +42,13 @@ class SSEDecoder:
     __slots__ = (
         "_data",
         "_event",
-        "error",
         "_id",
         "_max_line",
         "_pending",
         "_retry",
         "_skip_lf",
         "_started",
+        "error",
     )
 
     def __init__(self, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:

@@ -209,9 +209,9 @@ class StreamAssembler:
                                 self._deliver(chunk)
                             chunks.append(chunk)
                         continue
-                chunk = self._on_event(event)
-                if chunk is not None:
-                    chunks.append(chunk)
+                parsed = self._on_event(event)
+                if parsed is not None:
+                    chunks.append(parsed)
                 head = self._head
             if self._decoder.error is not None:
                 self._fail(self._decoder.error)
@@ -348,9 +348,9 @@ class StreamAssembler:
                     payload = decode_object(event.data)
                     if type(payload) is not dict or "error" in payload:
                         break
-                    chunk = self._chunk(payload)
-                    if chunk is not None:
-                        chunks.append(chunk)
+                    salvaged = self._chunk(payload)
+                    if salvaged is not None:
+                        chunks.append(salvaged)
             except SynapticError:
                 pass  # the transport's error is the one the caller gets
         chunks.extend(self._flush_pending())
@@ -446,12 +446,10 @@ class StreamAssembler:
             if value:
                 self._defer_metadata(key, value)
 
-    def _chunk(self, payload: dict[str, Any], text: str = "") -> AIMessageChunk | None:
+    def _chunk(self, payload: dict[str, Any], text: str = "") -> AIMessageChunk | None:  # noqa: PLR0912 (flat on purpose)
         """One chunk from one event's JSON. Runs per streamed token, so it is written flat."""
         usage = self._new_usage(payload) if "usage" in payload or "x_groq" in payload else None
-        if self._id is None:
-            self._first_facts(payload)
-        elif "service_tier" not in self._seen and "service_tier" in payload:
+        if self._id is None or ("service_tier" not in self._seen and "service_tier" in payload):
             self._first_facts(payload)
         content: Any = ""
         reasoning: Any = None
