@@ -124,7 +124,14 @@ def providers() -> None:
 def models(live: bool) -> None:
     """List Groq's models: the dated catalog, or the live list."""
     try:
-        from synaptic_groq import CATALOG, CATALOG_DATE, GroqChatModel, GroqConfig, GroqModel  # noqa: PLC0415
+        from synaptic_groq import (  # noqa: PLC0415
+            CATALOG,
+            CATALOG_DATE,
+            GroqChatModel,
+            GroqConfig,
+            GroqModel,
+            live_replacement,
+        )
     except ImportError as error:
         msg = 'listing models needs the groq extra: pip install "synaptic[groq]"'
         raise click.ClickException(msg) from error
@@ -143,7 +150,7 @@ def models(live: bool) -> None:
         lifecycle = "?" if info.lifecycle is None else info.lifecycle.value
         click.echo(
             f"{info.id:<38} {context:>9} {out:>9}  {lifecycle:<15} "
-            f"{info.replacement or ''}".rstrip()
+            f"{live_replacement(info.id) or ''}".rstrip()
         )
 
 

@@ -55,8 +55,20 @@ def test_reference_members_are_pinned_with_their_api_ids() -> None:
             Lifecycle.DECOMMISSIONED,
             GroqModel.LLAMA3_3_70B_VERSATILE,
         ),
-        (GroqModel.MIXTRAL_8X7B_32768, 32_768, None, Lifecycle.DECOMMISSIONED, None),
-        (GroqModel.GEMMA2_9B_IT, 8_192, None, Lifecycle.DECOMMISSIONED, None),
+        (
+            GroqModel.MIXTRAL_8X7B_32768,
+            32_768,
+            None,
+            Lifecycle.DECOMMISSIONED,
+            GroqModel.LLAMA3_3_70B_VERSATILE,
+        ),
+        (
+            GroqModel.GEMMA2_9B_IT,
+            8_192,
+            None,
+            Lifecycle.DECOMMISSIONED,
+            GroqModel.LLAMA3_1_8B_INSTANT,
+        ),
     ],
 )
 def test_each_member_knows_its_facts(
@@ -74,7 +86,7 @@ def test_each_member_knows_its_facts(
 
 def test_every_member_is_in_the_catalog_and_vice_versa() -> None:
     assert {m.value for m in GroqModel} == set(CATALOG)
-    assert CATALOG_DATE == "2026-11"
+    assert CATALOG_DATE == "2026-12"
 
 
 @pytest.mark.parametrize(
@@ -105,7 +117,7 @@ def test_capabilities(
 def test_replacement_chain_skips_retired_models() -> None:
     assert live_replacement("llama-3.1-70b-versatile") == "openai/gpt-oss-120b"
     assert live_replacement("llama-3.1-8b-instant") == "openai/gpt-oss-20b"
-    assert live_replacement("mixtral-8x7b-32768") is None
+    assert live_replacement("mixtral-8x7b-32768") == "openai/gpt-oss-120b"
     assert live_replacement("openai/gpt-oss-120b") is None
     assert live_replacement("not-in-catalog") is None
     assert model_info("not-in-catalog") is None
@@ -133,7 +145,7 @@ def test_retired_model_warns_once_naming_the_replacement() -> None:
     ).stdout
     assert out.splitlines() == [
         "True Groq model 'llama-3.3-70b-versatile' is decommissioned (since 2026-08-16 on free and "
-        "developer tiers; enterprise keeps it); use 'openai/gpt-oss-120b' instead. (synaptic's model catalog, 2026-11)",
+        "developer tiers; enterprise keeps it); use 'openai/gpt-oss-120b' instead. (synaptic's model catalog, 2026-12)",
         "True Groq model 'llama-3.1-8b-instant' is decommissioned (since 2026-08-16 on free and "
-        "developer tiers; enterprise keeps it); use 'openai/gpt-oss-20b' instead. (synaptic's model catalog, 2026-11)",
+        "developer tiers; enterprise keeps it); use 'openai/gpt-oss-20b' instead. (synaptic's model catalog, 2026-12)",
     ]

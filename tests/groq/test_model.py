@@ -232,7 +232,7 @@ def test_decommissioned_model_error_names_the_replacement(
         groq(router, GroqModel.LLAMA3_3_70B_VERSATILE).chat_sync("q")
     assert info.value.replacement == "openai/gpt-oss-120b"
     assert str(info.value).endswith(
-        "; use 'openai/gpt-oss-120b' instead (synaptic's model catalog, 2026-11)"
+        "; use 'openai/gpt-oss-120b' instead (synaptic's model catalog, 2026-12)"
     )
 
 

@@ -155,7 +155,7 @@ def test_models_catalog_and_live(
     assert code == 0
     assert (
         out.splitlines()[0]
-        == "synaptic's Groq catalog (2026-11); `synaptic models --live` asks Groq"
+        == "synaptic's Groq catalog (2026-12); `synaptic models --live` asks Groq"
     )
     assert re.search(
         r"^llama-3.3-70b-versatile\s+131,072\s+32,768\s+decommissioned\s+openai/gpt-oss-120b$",

@@ -28,6 +28,7 @@ from synaptic_core._errors import (
     JsonValidateFailedError,
     ModelDecommissionedError,
     ModelNotFoundError,
+    ModelRetiredError,
     NetworkError,
     NotFoundError,
     ParseError,
@@ -45,6 +46,7 @@ from synaptic_core._errors import (
     error_class_for,
     error_from_response,
     redact,
+    retype_error,
     truncate,
 )
 from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
@@ -162,6 +164,7 @@ __all__ = [
     "Message",
     "ModelDecommissionedError",
     "ModelNotFoundError",
+    "ModelRetiredError",
     "NetworkError",
     "NotFoundError",
     "ParseError",
@@ -217,6 +220,7 @@ __all__ = [
     "parse_tool_call",
     "redact",
     "response_to_chunk",
+    "retype_error",
     "strict_json_schema",
     "suggest",
     "to_request",

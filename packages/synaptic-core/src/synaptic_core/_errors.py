@@ -8,6 +8,7 @@ Every error synaptic raises is a ``SynapticError``. The tree::
     ├── PermissionDeniedError            403
     ├── NotFoundError                    404
     │   └── ModelNotFoundError           code model_not_found (names the replacement)
+    │       └── ModelRetiredError        ... for a model known to be retired (also below)
     ├── BadRequestError                  400, 422 and other 4xx
     │   ├── ToolUseFailedError           code tool_use_failed (.failed_generation)
     │   ├── JsonValidateFailedError      code json_validate_failed (.failed_generation)
@@ -156,6 +157,28 @@ class ModelDecommissionedError(BadRequestError):
     """The model was retired; ``replacement`` names its successor when known."""
 
     replacement: str | None = None
+
+
+class ModelRetiredError(ModelNotFoundError, ModelDecommissionedError):
+    """A 404 ``model_not_found`` for a model the provider's catalog knows was retired.
+
+    Since 2026-08-16 Groq answers retired ids with 404 ``model_not_found`` where it used
+    to answer 400 ``model_decommissioned``; both mean "this model is gone". This class is
+    both a ``ModelNotFoundError`` and a ``ModelDecommissionedError``, so
+    ``except ModelDecommissionedError`` catches every "model gone", whichever status
+    the provider chose; ``replacement`` names a live successor.
+    """
+
+    replacement: str | None = None
+
+
+def retype_error(error: SynapticError, cls: type[SynapticError]) -> SynapticError:
+    """``error`` as an instance of ``cls`` (a subclass of its class), every field kept."""
+    retyped = cls.__new__(cls)
+    Exception.__init__(retyped, error.message)
+    retyped.__dict__.update(error.__dict__)
+    retyped.__traceback__ = error.__traceback__
+    return retyped
 
 
 class ContextLengthExceededError(BadRequestError):

@@ -15,7 +15,7 @@ import types
 import warnings
 from dataclasses import dataclass
 
-CATALOG_DATE = "2026-11"
+CATALOG_DATE = "2026-12"
 
 
 class Lifecycle(str, enum.Enum):
@@ -46,11 +46,16 @@ class ModelInfo:
     note: str = ""
     owned_by: str | None = None
     active: bool | None = None
+    kind: str = "chat"
+    """``chat``, ``transcription`` (speech to text) or ``speech`` (text to speech)."""
 
 
 _P, _V, _X = Lifecycle.PRODUCTION, Lifecycle.PREVIEW, Lifecycle.DECOMMISSIONED
 _ALL = ("tools", "json_schema", "reasoning")
 _RETIRED_2026 = "since 2026-08-16 on free and developer tiers; enterprise keeps it"
+_GPT = "openai/gpt-oss-120b"
+_COMPOUND = "a system with built-in tools; one unverified report of retirement on 2026-09-21"
+_THEN = "; the replacement Groq named then"
 
 
 def _entry(
@@ -62,6 +67,7 @@ def _entry(
     *,
     replacement: str | None = None,
     note: str = "",
+    kind: str = "chat",
 ) -> ModelInfo:
     return ModelInfo(
         model_id,
@@ -74,28 +80,69 @@ def _entry(
         reasoning="reasoning" in capabilities,
         vision="vision" in capabilities,
         note=note,
+        kind=kind,
     )
 
 
 CATALOG: dict[str, ModelInfo] = {
     info.id: info
     for info in (
+        # production
         _entry("openai/gpt-oss-120b", 131_072, 65_536, _P, _ALL),
         _entry("openai/gpt-oss-20b", 131_072, 65_536, _P, _ALL),
-        _entry("groq/compound", 131_072, 8_192, _P, note="a system with built-in tools"),
-        _entry("groq/compound-mini", 131_072, 8_192, _P, note="a system with built-in tools"),
-        _entry("qwen/qwen3.6-27b", 131_072, 16_384, _V, _ALL),
-        _entry("qwen/qwen3.8-27b", 131_042, 16_384, _V, (*_ALL, "vision")),
+        _entry(
+            "groq/compound",
+            131_072,
+            8_192,
+            _P,
+            note=_COMPOUND,
+        ),
+        _entry(
+            "groq/compound-mini",
+            131_072,
+            8_192,
+            _P,
+            note=_COMPOUND,
+        ),
+        _entry("whisper-large-v3", None, None, _P, kind="transcription", note="speech to text"),
+        _entry(
+            "whisper-large-v3-turbo", None, None, _P, kind="transcription", note="speech to text"
+        ),
+        _entry(
+            "minimaxai/minimax-m2.7",
+            None,
+            None,
+            _P,
+            ("tools",),
+            note="enterprise only, since 2026-07-16; sizes unknown",
+        ),
+        # preview
+        _entry("qwen/qwen3.6-27b", 131_072, 16_384, _V, (*_ALL, "vision"), note="since 2026-06-16"),
+        _entry(
+            "qwen/qwen3.8-27b",
+            131_042,
+            16_384,
+            _V,
+            (*_ALL, "vision"),
+            note="since about 2026-08-28",
+        ),
         _entry("openai/gpt-oss-safeguard-20b", 131_072, 65_536, _V, ("reasoning",)),
         _entry("meta-llama/llama-prompt-guard-2-22m", 512, 512, _V),
         _entry("meta-llama/llama-prompt-guard-2-86m", 512, 512, _V),
+        _entry(
+            "canopylabs/orpheus-v1-english", None, None, _V, kind="speech", note="text to speech"
+        ),
+        _entry(
+            "canopylabs/orpheus-arabic-saudi", None, None, _V, kind="speech", note="text to speech"
+        ),
+        # retired (newest first)
         _entry(
             "llama-3.3-70b-versatile",
             131_072,
             32_768,
             _X,
             ("tools", "json_schema"),
-            replacement="openai/gpt-oss-120b",
+            replacement=_GPT,
             note=_RETIRED_2026,
         ),
         _entry(
@@ -108,16 +155,145 @@ CATALOG: dict[str, ModelInfo] = {
             note=_RETIRED_2026,
         ),
         _entry(
+            "qwen/qwen3-32b", 131_072, 40_960, _X, _ALL, replacement=_GPT, note="since 2026-07-17"
+        ),
+        _entry(
+            "meta-llama/llama-4-scout-17b-16e-instruct",
+            131_072,
+            8_192,
+            _X,
+            ("tools", "json_schema", "vision"),
+            replacement=_GPT,
+            note="since 2026-07-17",
+        ),
+        _entry(
+            "moonshotai/kimi-k2-instruct-0905",
+            262_144,
+            16_384,
+            _X,
+            ("tools", "json_schema"),
+            replacement=_GPT,
+            note="since 2026-04-15",
+        ),
+        _entry(
+            "meta-llama/llama-4-maverick-17b-128e-instruct",
+            131_072,
+            8_192,
+            _X,
+            ("tools", "json_schema", "vision"),
+            replacement=_GPT,
+            note="since 2026-03-09",
+        ),
+        _entry(
+            "meta-llama/llama-guard-4-12b",
+            131_072,
+            1_024,
+            _X,
+            replacement="openai/gpt-oss-safeguard-20b",
+            note="since about 2026-03",
+        ),
+        _entry(
+            "playai-tts",
+            None,
+            None,
+            _X,
+            replacement="canopylabs/orpheus-v1-english",
+            note="since 2025-12-31",
+            kind="speech",
+        ),
+        _entry(
+            "playai-tts-arabic",
+            None,
+            None,
+            _X,
+            replacement="canopylabs/orpheus-arabic-saudi",
+            note="since 2025-12-31",
+            kind="speech",
+        ),
+        _entry(
+            "moonshotai/kimi-k2-instruct",
+            131_072,
+            16_384,
+            _X,
+            ("tools",),
+            replacement="moonshotai/kimi-k2-instruct-0905",
+            note="since 2025-10-10" + _THEN,
+        ),
+        _entry(
+            "gemma2-9b-it",
+            8_192,
+            None,
+            _X,
+            replacement="llama-3.1-8b-instant",
+            note="since 2025-10-08" + _THEN,
+        ),
+        _entry(
+            "deepseek-r1-distill-llama-70b",
+            131_072,
+            None,
+            _X,
+            ("reasoning",),
+            replacement=_GPT,
+            note="since 2025-10-02; replacement uncertain",
+        ),
+        _entry(
+            "llama3-70b-8192",
+            8_192,
+            None,
+            _X,
+            replacement="llama-3.3-70b-versatile",
+            note="since 2025-08-30" + _THEN,
+        ),
+        _entry(
+            "llama3-8b-8192",
+            8_192,
+            None,
+            _X,
+            replacement="llama-3.1-8b-instant",
+            note="since 2025-08-30" + _THEN,
+        ),
+        _entry(
+            "mistral-saba-24b",
+            32_768,
+            None,
+            _X,
+            replacement="llama-3.3-70b-versatile",
+            note="since 2025-07-30" + _THEN,
+        ),
+        _entry(
+            "qwen-qwq-32b",
+            131_072,
+            None,
+            _X,
+            ("reasoning",),
+            replacement="qwen/qwen3-32b",
+            note="since 2025-07-14" + _THEN,
+        ),
+        _entry(
+            "llama-guard-3-8b",
+            8_192,
+            None,
+            _X,
+            replacement="meta-llama/llama-guard-4-12b",
+            note="since 2025-06-06" + _THEN,
+        ),
+        _entry(
+            "mixtral-8x7b-32768",
+            32_768,
+            None,
+            _X,
+            replacement="llama-3.3-70b-versatile",
+            note="since 2025-03-20" + _THEN,
+        ),
+        _entry(
             "llama-3.1-70b-versatile",
             131_072,
             None,
             _X,
             ("tools",),
             replacement="llama-3.3-70b-versatile",
-            note="since early 2025",
+            note="since early 2025" + _THEN,
         ),
-        _entry("mixtral-8x7b-32768", 32_768, None, _X, note="since 2025-03-20"),
-        _entry("gemma2-9b-it", 8_192, None, _X, note="since about Oct 2025 (uncertain)"),
     )
 }
 

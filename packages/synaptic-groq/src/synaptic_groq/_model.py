@@ -18,8 +18,10 @@ from synaptic_core import (
     HttpResponse,
     ModelDecommissionedError,
     ModelNotFoundError,
+    ModelRetiredError,
     ParseError,
     SynapticError,
+    retype_error,
     truncate,
 )
 from synaptic_groq._accepted import check_request
@@ -50,7 +52,17 @@ class GroqChatModel(OpenAIChatModel):
         return super()._http_request(request, stream=stream)
 
     def _error(self, status: int, headers: Mapping[str, str], body: bytes) -> SynapticError:
-        error = super()._error(status, headers, body)
+        return self._model_gone(super()._error(status, headers, body))
+
+    def _model_gone(self, error: SynapticError) -> SynapticError:
+        """Name a live replacement in model errors; a 404 for a model the catalog knows
+        is retired becomes ``ModelRetiredError`` (also a ``ModelDecommissionedError``)."""
+        if isinstance(error, ModelNotFoundError) and not isinstance(error, ModelRetiredError):
+            info = model_info(self.config.model)
+            if info is not None and info.lifecycle is Lifecycle.DECOMMISSIONED:
+                error = retype_error(error, ModelRetiredError)
+                error.message += f"; {self.config.model!r} was retired ({info.note})"
+                error.args = (error.message,)
         if isinstance(error, ModelDecommissionedError | ModelNotFoundError):
             replacement = live_replacement(self.config.model)
             if replacement is not None:

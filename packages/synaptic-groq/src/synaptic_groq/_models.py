@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-from synaptic_groq._catalog import CATALOG, Lifecycle, ModelInfo
+from synaptic_groq._catalog import CATALOG, Lifecycle, ModelInfo, live_replacement
 
 
 class GroqModel(str, enum.Enum):
@@ -28,6 +28,26 @@ class GroqModel(str, enum.Enum):
     GPT_OSS_SAFEGUARD_20B = "openai/gpt-oss-safeguard-20b"
     LLAMA_PROMPT_GUARD_2_22M = "meta-llama/llama-prompt-guard-2-22m"
     LLAMA_PROMPT_GUARD_2_86M = "meta-llama/llama-prompt-guard-2-86m"
+    MINIMAX_M2_7 = "minimaxai/minimax-m2.7"
+    WHISPER_LARGE_V3 = "whisper-large-v3"
+    WHISPER_LARGE_V3_TURBO = "whisper-large-v3-turbo"
+    ORPHEUS_V1_ENGLISH = "canopylabs/orpheus-v1-english"
+    ORPHEUS_ARABIC_SAUDI = "canopylabs/orpheus-arabic-saudi"
+    # retired: kept so old configs get a clear warning and a live replacement
+    QWEN3_32B = "qwen/qwen3-32b"
+    LLAMA_4_SCOUT_17B_16E_INSTRUCT = "meta-llama/llama-4-scout-17b-16e-instruct"
+    KIMI_K2_INSTRUCT_0905 = "moonshotai/kimi-k2-instruct-0905"
+    LLAMA_4_MAVERICK_17B_128E_INSTRUCT = "meta-llama/llama-4-maverick-17b-128e-instruct"
+    LLAMA_GUARD_4_12B = "meta-llama/llama-guard-4-12b"
+    PLAYAI_TTS = "playai-tts"
+    PLAYAI_TTS_ARABIC = "playai-tts-arabic"
+    KIMI_K2_INSTRUCT = "moonshotai/kimi-k2-instruct"
+    DEEPSEEK_R1_DISTILL_LLAMA_70B = "deepseek-r1-distill-llama-70b"
+    LLAMA3_70B_8192 = "llama3-70b-8192"
+    LLAMA3_8B_8192 = "llama3-8b-8192"
+    MISTRAL_SABA_24B = "mistral-saba-24b"
+    QWEN_QWQ_32B = "qwen-qwq-32b"
+    LLAMA_GUARD_3_8B = "llama-guard-3-8b"
 
     def __str__(self) -> str:
         return self.value
@@ -61,6 +81,17 @@ class GroqModel(str, enum.Enum):
         """The direct successor named by Groq, if any."""
         successor = self.info.replacement
         return None if successor is None else GroqModel(successor)
+
+    @property
+    def live_replacement(self) -> GroqModel | None:
+        """The first live model down the replacement chain (never a retired one)."""
+        successor = live_replacement(self.value)
+        return None if successor is None else GroqModel(successor)
+
+    @property
+    def kind(self) -> str:
+        """``chat``, ``transcription`` or ``speech``."""
+        return self.info.kind
 
     @property
     def supports_tools(self) -> bool:
