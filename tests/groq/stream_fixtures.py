@@ -8,6 +8,7 @@ that nothing is lost and that both forms carry the same facts.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,11 +70,12 @@ assert len(_THOUGHT) == 412, len(_THOUGHT)
 def _split_text(text: str, pieces: int) -> list[str]:
     """``text`` in ``pieces`` consecutive, non-empty parts (token-like, uneven)."""
     bounds = [round(i * len(text) / pieces) for i in range(pieces + 1)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 REASONING_DELTAS = _split_text(_THOUGHT, 93)
-assert len(REASONING_DELTAS) == 93 and all(REASONING_DELTAS)
+assert len(REASONING_DELTAS) == 93
+assert all(REASONING_DELTAS)
 
 
 @dataclass
@@ -311,7 +313,7 @@ def splits(data: bytes, points: list[int]) -> list[bytes]:
     """``data`` cut at ``points`` (sorted, deduplicated, inside the data)."""
     cuts = sorted({p for p in points if 0 < p < len(data)})
     bounds = [0, *cuts, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def fragments(data: bytes, size: int) -> list[bytes]:

@@ -149,3 +149,39 @@ def test_retired_model_warns_once_naming_the_replacement() -> None:
         "True Groq model 'llama-3.1-8b-instant' is decommissioned (since 2026-08-16 on free and "
         "developer tiers; enterprise keeps it); use 'openai/gpt-oss-20b' instead. (synaptic's model catalog, 2026-12)",
     ]
+
+
+def test_every_replacement_chain_ends_at_a_live_model() -> None:
+    for info in CATALOG.values():
+        live = live_replacement(info.id)
+        if info.replacement is None:
+            assert live is None
+            continue
+        assert live is not None, info.id
+        assert CATALOG[live].lifecycle is not Lifecycle.DECOMMISSIONED, (info.id, live)
+        assert GroqModel(info.id).live_replacement == GroqModel(live)
+
+
+@pytest.mark.parametrize(
+    ("retired", "live"),
+    [
+        ("llama-3.1-70b-versatile", "openai/gpt-oss-120b"),
+        ("llama3-8b-8192", "openai/gpt-oss-20b"),
+        ("qwen-qwq-32b", "openai/gpt-oss-120b"),
+        ("moonshotai/kimi-k2-instruct", "openai/gpt-oss-120b"),
+        ("llama-guard-3-8b", "openai/gpt-oss-safeguard-20b"),
+        ("playai-tts", "canopylabs/orpheus-v1-english"),
+        ("meta-llama/llama-4-scout-17b-16e-instruct", "openai/gpt-oss-120b"),
+    ],
+)
+def test_section_9_retirements(retired: str, live: str) -> None:
+    assert GroqModel(retired).lifecycle is Lifecycle.DECOMMISSIONED
+    assert live_replacement(retired) == live
+
+
+def test_section_9_models() -> None:
+    assert GroqModel.QWEN3_6_27B.supports_vision
+    assert GroqModel.WHISPER_LARGE_V3.kind == "transcription"
+    assert GroqModel.ORPHEUS_V1_ENGLISH.kind == "speech"
+    assert GroqModel.GPT_OSS_120B.kind == "chat"
+    assert GroqModel.MINIMAX_M2_7.lifecycle is Lifecycle.PRODUCTION

@@ -23,6 +23,7 @@ from synaptic_core import (
     Message,
     ModelDecommissionedError,
     ModelNotFoundError,
+    ModelRetiredError,
     NetworkError,
     RateLimitError,
     RequestTimeoutError,
@@ -398,9 +399,21 @@ def test_model_errors(groq_emulator: GroqEmulator, quiet_retired: None) -> None:
         GroqConfig("k", GroqModel.LLAMA3_3_70B_VERSATILE, base_url=groq_emulator.base_url),
         backend(),
     )
-    with pytest.raises(ModelDecommissionedError) as info:
+    with pytest.raises(ModelRetiredError) as info:  # Groq's 404 since 2026-08-16
         retired.chat_sync("hi")
+    assert isinstance(info.value, ModelDecommissionedError)
+    assert isinstance(info.value, ModelNotFoundError)
+    assert info.value.status_code == 404
     assert info.value.replacement == "openai/gpt-oss-120b"
+    older = GroqChatModel(
+        GroqConfig("k", GroqModel.LLAMA3_1_70B_VERSATILE, base_url=groq_emulator.base_url),
+        backend(),
+    )
+    with pytest.raises(ModelDecommissionedError) as old_info:  # the earlier 400
+        older.chat_sync("hi")
+    assert type(old_info.value) is ModelDecommissionedError
+    assert old_info.value.status_code == 400
+    assert old_info.value.replacement == "openai/gpt-oss-120b"  # the chain's live end
     unknown = GroqChatModel(
         GroqConfig.new_custom("k", "llama-3.1-405b").with_base_url(groq_emulator.base_url),
         backend(),

@@ -162,6 +162,12 @@ def test_models_catalog_and_live(
         out,
         re.M,
     )
+    # A chain is followed to a live model, never to one that is itself retired.
+    assert re.search(
+        r"^llama-3.1-70b-versatile\s+131,072\s+-\s+decommissioned\s+openai/gpt-oss-120b$",
+        out,
+        re.M,
+    )
     with GroqEmulator() as emulator:
         monkeypatch.setenv("GROQ_API_KEY", "k")
         monkeypatch.setenv("GROQ_BASE_URL", emulator.base_url)

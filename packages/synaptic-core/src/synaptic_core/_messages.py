@@ -96,7 +96,12 @@ class Message(BaseModel):
             if content is None:
                 data = {**data, "content": ""}
             elif not isinstance(content, str):
-                parts = [_part_adapter().validate_python(p) for p in content]
+                parts = [
+                    _part_adapter().validate_python(
+                        {"type": "text", "text": p} if isinstance(p, str) else p
+                    )
+                    for p in content
+                ]
                 data = {**data, "content": _join_text(parts), "parts": parts}
         return data
 

@@ -40,7 +40,7 @@ class SearchResult(_Wire):
     title: str | None = None
     url: str | None = None
     content: str | None = None
-    score: float | None = None
+    score: int | float | None = None
 
 
 class SearchResults(_Wire):
@@ -54,9 +54,9 @@ class ChartElement(_Wire):
     """One element of a chart drawn by the code interpreter."""
 
     label: str | None = None
-    value: float | None = None
+    value: int | float | None = None
     group: str | None = None
-    points: list[list[float]] | None = None
+    points: list[list[int | float]] | None = None
 
 
 class Chart(_Wire):

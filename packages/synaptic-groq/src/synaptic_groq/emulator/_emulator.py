@@ -42,6 +42,7 @@ _TOP_LEVEL = frozenset(
 )  # fmt: skip
 _MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "reasoning"})
 _REJECTED = frozenset({"logit_bias", "logprobs", "top_logprobs"})
+_RETIRED_AS_NOT_FOUND = frozenset({"llama-3.3-70b-versatile", "llama-3.1-8b-instant"})
 
 
 class RequestError(Exception):
@@ -171,15 +172,23 @@ class GroqEmulator:
         return sorted({*live, *self.extra_models})
 
     def check_model(self, model: Any) -> None:
-        """404 for unknown ids, 400 ``model_decommissioned`` for retired ones."""
+        """404 for unknown ids, 400 ``model_decommissioned`` for retired ones, and 404
+        ``model_not_found`` for the ids retired from free tiers on 2026-08-16 (Groq's
+        answer for those, groq-api.md section 9)."""
         if not isinstance(model, str) or not model:
             raise _bad("'model' : property 'model' is missing", "model")
         info = CATALOG.get(model)
-        if (
+        retired = (
             info is not None
             and info.lifecycle is Lifecycle.DECOMMISSIONED
             and model not in self.extra_models
-        ):
+        )
+        if retired and model in _RETIRED_AS_NOT_FOUND:
+            message = f"The model `{model}` does not exist or you do not have access to it."
+            raise RequestError(
+                404, wire.error_body(message, "invalid_request_error", "model_not_found")
+            )
+        if retired:
             message = (
                 f"The model `{model}` has been decommissioned and is no longer supported. Please "
                 "refer to https://console.groq.com/docs/deprecations for a recommendation on "
