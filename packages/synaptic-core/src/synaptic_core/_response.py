@@ -266,36 +266,38 @@ def chunk_of(  # noqa: PLR0917 (per-token hot path: positional arguments are che
 ) -> AIMessageChunk:
     """An ``AIMessageChunk`` from trusted, typed values (the streaming hot path).
 
-    ``construct`` inlined: this runs once per streamed token.
+    ``construct`` inlined and trimmed: this runs once per streamed token. The fields
+    dict is a copy of a prototype (cheaper than a 12-key literal) and pydantic's three
+    slots are set through their descriptors (cheaper than ``object.__setattr__``).
+    The stream's other facts (request id, metadata...) are set by the assembler on the
+    few chunks that carry them.
     """
     chunk = _new(AIMessageChunk)
-    _set(
-        chunk,
-        "__dict__",
-        {
-            "content": content,
-            "reasoning": reasoning,
-            "tool_call_chunks": tool_call_chunks,
-            "usage": usage,
-            "finish_reason": finish_reason,
-            "id": chunk_id,
-            "model": model,
-            "rate_limit": rate_limit,
-            "request_id": None,
-            "system_fingerprint": None,
-            "service_tier": None,
-            "provider_metadata": {},
-        },
-    )
-    _set(chunk, "__pydantic_fields_set__", _CHUNK_FIELDS.copy())
-    _set(chunk, "__pydantic_extra__", None)
-    _set(chunk, "__pydantic_private__", None)
+    fields = _PROTOTYPE.copy()
+    fields["content"] = content
+    fields["reasoning"] = reasoning
+    fields["tool_call_chunks"] = tool_call_chunks
+    fields["usage"] = usage
+    fields["finish_reason"] = finish_reason
+    fields["id"] = chunk_id
+    fields["model"] = model
+    fields["rate_limit"] = rate_limit
+    fields["provider_metadata"] = {}
+    _set_dict(chunk, fields)
+    _set_fields_set(chunk, _CHUNK_FIELDS.copy())
+    _set_extra(chunk, None)
+    _set_private(chunk, None)
     return chunk
 
 
 _new = object.__new__
-_set = object.__setattr__
 _CHUNK_FIELDS = set(AIMessageChunk.model_fields)
+_PROTOTYPE: dict[str, Any] = dict.fromkeys(AIMessageChunk.model_fields)
+# pydantic's BaseModel slots, set through their descriptors.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class ChatResponse(BaseModel):
