@@ -92,6 +92,29 @@ class Answer:
         return b"".join(self.frames)
 
 
+def whole_body(
+    message: dict[str, Any],
+    finish: str,
+    usage: dict[str, Any],
+    *,
+    completion_id: str = "chatcmpl-7c1e5d0a-5b8f-4f1e-9a55-3c2f4d1b9e01",
+    model: str = MODEL,
+    **top: Any,
+) -> dict[str, Any]:
+    """The non-streamed body of the same answer (key order as Groq sends them)."""
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+        "usage": usage,
+        **top,
+        "system_fingerprint": FINGERPRINT,
+        "x_groq": {"id": REQUEST_ID, "seed": SEED},
+    }
+
+
 def tool_use_failed_stream() -> Answer:
     """Reasoning deltas, one content delta, then the error frame (no [DONE])."""
     frames = [
@@ -141,28 +164,8 @@ def reasoning_answer() -> Answer:
         frame(groq_chunk({}, "stop", x_groq={"id": REQUEST_ID, "usage": _USAGE}, usage=_USAGE))
     )
     frames.append(b"data: [DONE]\n\n")
-    body = {
-        "id": "chatcmpl-7c1e5d0a-5b8f-4f1e-9a55-3c2f4d1b9e01",
-        "object": "chat.completion",
-        "created": CREATED,
-        "model": MODEL,
-        "choices": [
-            {
-                "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": "".join(content),
-                    "reasoning": "".join(reasoning),
-                },
-                "logprobs": None,
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": _USAGE,
-        "system_fingerprint": FINGERPRINT,
-        "service_tier": "on_demand",
-        "x_groq": {"id": REQUEST_ID, "seed": SEED},
-    }
+    message = {"role": "assistant", "content": "".join(content), "reasoning": "".join(reasoning)}
+    body = whole_body(message, "stop", _USAGE, service_tier="on_demand")
     return Answer("reasoning", frames, body, {"x-ratelimit-remaining-tokens": "7900"})
 
 
@@ -189,23 +192,7 @@ def tool_call_answer() -> Answer:
         ),
         b"data: [DONE]\n\n",
     ]
-    body = {
-        "id": "chatcmpl-7c1e5d0a-5b8f-4f1e-9a55-3c2f4d1b9e01",
-        "object": "chat.completion",
-        "created": CREATED,
-        "model": MODEL,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "tool_calls": [call]},
-                "logprobs": None,
-                "finish_reason": "tool_calls",
-            }
-        ],
-        "usage": _USAGE,
-        "system_fingerprint": FINGERPRINT,
-        "x_groq": {"id": REQUEST_ID, "seed": SEED},
-    }
+    body = whole_body({"role": "assistant", "tool_calls": [call]}, "tool_calls", _USAGE)
     return Answer("tool_call", frames, body)
 
 
@@ -283,29 +270,20 @@ def compound_answer() -> Answer:
         ),
         b"data: [DONE]\n\n",
     ]
-    body = {
-        "id": "stub-00",
-        "object": "chat.completion",
-        "created": CREATED,
-        "model": "groq/compound",
-        "choices": [
-            {
-                "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": "".join(content),
-                    "reasoning": "I should search.",
-                    "executed_tools": [EXECUTED_TOOL],
-                },
-                "logprobs": None,
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": _COMPOUND_USAGE,
-        "usage_breakdown": USAGE_BREAKDOWN,
-        "system_fingerprint": FINGERPRINT,
-        "x_groq": {"id": REQUEST_ID, "seed": SEED},
+    message = {
+        "role": "assistant",
+        "content": "".join(content),
+        "reasoning": "I should search.",
+        "executed_tools": [EXECUTED_TOOL],
     }
+    body = whole_body(
+        message,
+        "stop",
+        _COMPOUND_USAGE,
+        completion_id="stub-00",
+        model="groq/compound",
+        usage_breakdown=USAGE_BREAKDOWN,
+    )
     return Answer("compound", frames, body)
 
 
