@@ -111,6 +111,7 @@ def whole_body(
         "usage": usage,
         **top,
         "system_fingerprint": FINGERPRINT,
+        "service_tier": "on_demand",
         "x_groq": {"id": REQUEST_ID, "seed": SEED},
     }
 
@@ -154,7 +155,6 @@ def reasoning_answer() -> Answer:
             groq_chunk(
                 {"role": "assistant", "content": ""},
                 x_groq={"id": REQUEST_ID, "seed": SEED},
-                service_tier="on_demand",
             )
         )
     ]
@@ -165,7 +165,7 @@ def reasoning_answer() -> Answer:
     )
     frames.append(b"data: [DONE]\n\n")
     message = {"role": "assistant", "content": "".join(content), "reasoning": "".join(reasoning)}
-    body = whole_body(message, "stop", _USAGE, service_tier="on_demand")
+    body = whole_body(message, "stop", _USAGE)
     return Answer("reasoning", frames, body, {"x-ratelimit-remaining-tokens": "7900"})
 
 

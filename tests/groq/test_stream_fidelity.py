@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from synaptic_core import (
     AIMessageChunk,
     BadRequestError,
+    ChatRequest,
     ChatResponse,
     FakeBackend,
+    Message,
     NetworkError,
     RateLimitError,
     ServerError,
@@ -465,3 +467,42 @@ def test_the_first_chunk_with_content_carries_the_first_facts() -> None:
     assert first.provider_metadata == {"created": CREATED, "seed": SEED}
     assert all(c.request_id is None and c.provider_metadata == {} for c in chunks[1:-1])
     assert chunks[-1].usage is not None
+
+
+def test_against_the_emulator_streamed_and_whole_carry_the_same_facts() -> None:
+    from synaptic_groq.emulator import GroqEmulator
+
+    with GroqEmulator() as emulator:
+        config = GroqConfig("k", "openai/gpt-oss-120b", base_url=emulator.base_url)
+        with GroqChatModel(config) as groq:
+            whole = groq.chat_sync("hello")
+            streamed = AIMessageChunk.merge(groq.stream_chat_sync("hello")).to_response()
+    assert whole.request_id is not None
+    assert streamed.request_id is not None
+    assert whole.request_id != streamed.request_id  # two requests
+    fields = ("model", "usage", "finish_reason", "system_fingerprint", "service_tier")
+    assert [getattr(streamed, f) for f in fields] == [getattr(whole, f) for f in fields]
+    assert streamed.content == whole.content
+    assert streamed.provider_metadata == whole.provider_metadata
+
+
+@pytest.mark.parametrize(
+    ("config_tier", "request_tier", "expected"),
+    [
+        (None, None, "on_demand"),
+        ("flex", None, "flex"),
+        (None, "flex", "flex"),
+        ("auto", None, None),
+    ],
+)
+def test_the_service_tier_a_stream_does_not_repeat(
+    config_tier: str | None, request_tier: str | None, expected: str | None
+) -> None:
+    """Groq's chunks carry no service_tier; the tier asked for is the one that served."""
+    backend = FakeBackend().add_stream([reasoning_answer().stream])
+    config = GroqConfig("k", "openai/gpt-oss-120b", service_tier=config_tier)
+    request = ChatRequest([Message.human("q")])
+    if request_tier:
+        request = request.with_extra(service_tier=request_tier)
+    merged = AIMessageChunk.merge(GroqChatModel(config, backend).stream_chat_sync(request))
+    assert merged.service_tier == expected

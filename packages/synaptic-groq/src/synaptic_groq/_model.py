@@ -51,6 +51,13 @@ class GroqChatModel(OpenAIChatModel):
             check_request(self.config.model, request, fields)
         return super()._http_request(request, stream=stream)
 
+    def _stream_facts(self, request: ChatRequest) -> dict[str, str] | None:
+        """Groq's streams do not repeat the service tier its whole answers report. A
+        request that succeeded ran on the tier it asked for (flex fails with 498 rather
+        than fall back), so that tier is known; ``auto`` leaves it to Groq (unknown)."""
+        tier = request.extra.get("service_tier") or self.config.service_tier or "on_demand"
+        return None if tier == "auto" else {"service_tier": str(tier)}
+
     def _error(self, status: int, headers: Mapping[str, str], body: bytes) -> SynapticError:
         return self._model_gone(super()._error(status, headers, body))
 

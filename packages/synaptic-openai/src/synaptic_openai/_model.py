@@ -129,6 +129,10 @@ class OpenAIChatModel(ChatModel):
             raise self._error(status, headers, body)  # an error sent with a 2xx status
         return parse_chat_response(data, headers, provider=provider, status_code=status, raw=body)
 
+    def _stream_facts(self, request: ChatRequest) -> dict[str, str] | None:
+        """Facts of the answer the request settles and the stream does not say (none here)."""
+        return None
+
     async def _chat(self, request: ChatRequest) -> ChatResponse:
         return self._response(await self.backend.send(self._http_request(request, stream=False)))
 
@@ -140,7 +144,11 @@ class OpenAIChatModel(ChatModel):
             if not 200 <= response.status_code < 300:
                 body = await response.aread()
                 raise self._error(response.status_code, response.headers, body)
-            assembler = StreamAssembler(provider=self.dialect.provider, headers=response.headers)
+            assembler = StreamAssembler(
+                provider=self.dialect.provider,
+                headers=response.headers,
+                known=self._stream_facts(request),
+            )
             try:
                 async for data in response.aiter_bytes():
                     for chunk in assembler.feed(data):
@@ -159,7 +167,11 @@ class OpenAIChatModel(ChatModel):
         with self.backend.stream_sync(self._http_request(request, stream=True)) as response:
             if not 200 <= response.status_code < 300:
                 raise self._error(response.status_code, response.headers, response.read())
-            assembler = StreamAssembler(provider=self.dialect.provider, headers=response.headers)
+            assembler = StreamAssembler(
+                provider=self.dialect.provider,
+                headers=response.headers,
+                known=self._stream_facts(request),
+            )
             try:
                 for data in response.iter_bytes():
                     yield from assembler.feed(data)

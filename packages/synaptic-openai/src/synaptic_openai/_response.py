@@ -179,7 +179,9 @@ def parse_chat_response(
     content = message.get("content")
     tool_calls, invalid = parse_tool_calls(message.get("tool_calls"))
     usage = parse_usage(data.get("usage"))
-    metadata: dict[str, Any] = {k: v for k, v in data.items() if k not in _TOP_KEYS}
+    metadata: dict[str, Any] = {
+        k: v for k, v in data.items() if k not in _TOP_KEYS and v is not None
+    }  # a null is an absent fact, as in a stream
     x_groq = data.get("x_groq")
     if isinstance(x_groq, Mapping):
         if x_groq.get("seed") is not None:

@@ -163,8 +163,15 @@ class StreamAssembler:
     )
 
     def __init__(
-        self, *, provider: str, headers: Mapping[str, str], fast_path: bool = True
+        self,
+        *,
+        provider: str,
+        headers: Mapping[str, str],
+        fast_path: bool = True,
+        known: Mapping[str, str] | None = None,
     ) -> None:
+        """``known``: typed facts the request already settles (Groq's service tier, which
+        its streams do not repeat); a value the stream itself sends wins."""
         self._provider = provider
         self._fast = fast_path  # False: always parse in full (tests compare the two)
         self._head: str | None = None
@@ -173,6 +180,7 @@ class StreamAssembler:
         self._rate_limit = RateLimitInfo.from_headers(headers)
         # Facts not yet delivered: they ride on the next chunk emitted.
         self._pending: dict[str, Any] | None = {
+            **(known or {}),
             "rate_limit": self._rate_limit,
             "request_id": self._request_id,
         }
