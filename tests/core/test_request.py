@@ -44,6 +44,8 @@ def test_reference_style_request_and_builders() -> None:
         "response_format": None,
         "parallel_tool_calls": False,
         "extra": {"reasoning_effort": "low"},
+        "headers": {},
+        "timeout": None,
     }
     assert request.tools == [WEATHER]
     assert ChatRequest.new([Message.human("x")]) == ChatRequest([Message.human("x")])

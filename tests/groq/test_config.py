@@ -114,7 +114,10 @@ def test_groq_options() -> None:
             {"service_tier": "turbo"},
             "invalid GroqConfig: service_tier: Input should be 'auto', 'on_demand', 'flex' or 'performance' (got 'turbo')",
         ),
-        ({"temprature": 1}, "invalid GroqConfig: unknown option 'temprature'"),
+        (
+            {"temprature": 1},
+            "invalid GroqConfig: unknown option 'temprature' (did you mean 'temperature'?)",
+        ),
     ],
 )
 def test_documented_ranges_are_validated(change: dict[str, object], message: str) -> None:

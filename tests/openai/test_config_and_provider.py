@@ -96,7 +96,10 @@ def test_line_breaks_in_keys_and_headers_are_refused(bad: str) -> None:
             {"base_url": "ftp://x"},
             "invalid OpenAIConfig: base_url: Value error, base_url must start with http:// or https:// (got 'ftp://x')",
         ),
-        ({"temprature": 1}, "invalid OpenAIConfig: unknown option 'temprature'"),
+        (
+            {"temprature": 1},
+            "invalid OpenAIConfig: unknown option 'temprature' (did you mean 'temperature'?)",
+        ),
     ],
 )
 def test_bad_settings(bad: dict[str, str], message: str) -> None:

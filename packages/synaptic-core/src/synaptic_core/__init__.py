@@ -7,6 +7,7 @@ Importing this package imports neither httpx nor any provider.
 """
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from synaptic_core._backend import (
@@ -24,6 +25,7 @@ from synaptic_core._errors import (
     CapacityExceededError,
     ConfigError,
     ContextLengthExceededError,
+    InputError,
     InsecureTransportWarning,
     JsonValidateFailedError,
     ModelDecommissionedError,
@@ -48,6 +50,7 @@ from synaptic_core._errors import (
     redact,
     retype_error,
     truncate,
+    unencodable_text_error,
 )
 from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
 from synaptic_core._fallback import AllModelsFailedError, FallbackChatModel
@@ -132,6 +135,10 @@ def __getattr__(name: str) -> Any:
 
 __version__ = "0.1.0"
 
+# A library's loggers stay silent until the application configures logging (logging
+# HOWTO, "Configuring Logging for a Library"): every synaptic logger is "synaptic.*".
+logging.getLogger("synaptic").addHandler(logging.NullHandler())
+
 __all__ = [
     "AIMessage",
     "AIMessageChunk",
@@ -158,6 +165,7 @@ __all__ = [
     "HttpResponse",
     "HumanMessage",
     "ImagePart",
+    "InputError",
     "InsecureTransportWarning",
     "InvalidToolCall",
     "JsonValidateFailedError",
@@ -225,4 +233,5 @@ __all__ = [
     "suggest",
     "to_request",
     "truncate",
+    "unencodable_text_error",
 ]

@@ -33,6 +33,8 @@ class HttpRequest:
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     content: bytes | None = None
+    timeout: float | None = None
+    """This request's own time limit in seconds (None: the backend's); see HttpBackend."""
 
     def json(self) -> Any:
         """The body parsed as JSON (None without a body): what tests assert on."""

@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from typing_extensions import Self
 
-from synaptic_core._request import ChatInput, ChatRequest, to_request
+from synaptic_core._request import ChatInput, ChatRequest, ResponseFormat, to_request
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core._tools import ToolCallChunk
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _structured(request: ChatInput, schema: type[BaseModel]) -> ChatRequest:
+    built = to_request(request)
+    if built.response_format is not None:
+        return built
+    return built.model_copy(update={"response_format": ResponseFormat.from_model(schema)})
 
 
 def response_to_chunk(response: ChatResponse) -> AIMessageChunk:
@@ -47,29 +57,151 @@ def response_to_chunk(response: ChatResponse) -> AIMessageChunk:
         system_fingerprint=response.system_fingerprint,
         service_tier=response.service_tier,
         provider_metadata=dict(response.provider_metadata),
+        http_status=response.http_status,
+        http_headers=response.http_headers,
     )
+
+
+class ChatStream(AsyncIterator[AIMessageChunk]):
+    """What ``stream_chat`` returns: iterate it, or hold it in ``async with`` to close the
+    connection when the block ends, even if the loop stopped early.
+
+    ``async for`` runs the provider's generator itself (no per-chunk wrapper cost).
+    """
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: AsyncIterator[AIMessageChunk]) -> None:
+        self._chunks = chunks
+
+    def __aiter__(self) -> AsyncIterator[AIMessageChunk]:
+        return self._chunks
+
+    async def __anext__(self) -> AIMessageChunk:
+        return await self._chunks.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the stream and release its connection now."""
+        close = getattr(self._chunks, "aclose", None)
+        if close is not None:
+            await close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class SyncChatStream(Iterator[AIMessageChunk]):
+    """What ``stream_chat_sync`` returns: iterate it, or hold it in ``with`` to close the
+    connection when the block ends, even if the loop stopped early."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: Iterator[AIMessageChunk]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[AIMessageChunk]:
+        return self._chunks
+
+    def __next__(self) -> AIMessageChunk:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        """Stop the stream and release its connection now."""
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _prepare(
+    request: ChatInput,
+    extra_headers: Mapping[str, str] | None,
+    extra_body: Mapping[str, Any] | None,
+    timeout: float | None,
+) -> ChatRequest:
+    built = to_request(request)
+    if extra_headers or extra_body or timeout is not None:
+        return built.with_options(
+            extra_headers=extra_headers, extra_body=extra_body, timeout=timeout
+        )
+    return built
 
 
 class ChatModel(abc.ABC):
     """A chat model: ``await model.chat("hi")``, ``model.chat_sync("hi")``,
     ``async for chunk in model.stream_chat(...)``, ``for chunk in model.stream_chat_sync(...)``.
+
+    Every call also takes the per-call options users of the official SDKs expect:
+    ``extra_headers`` (a mapping), ``extra_body`` (fields added to the JSON body) and
+    ``timeout`` (seconds, for this call whole); they are the same as building the
+    request with ``ChatRequest.with_options(...)``.
     """
 
-    async def chat(self, request: ChatInput) -> ChatResponse:
+    async def chat(
+        self,
+        request: ChatInput,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> ChatResponse:
         """Send a request and wait for the whole answer."""
-        return await self._chat(to_request(request))
+        return await self._chat(_prepare(request, extra_headers, extra_body, timeout))
 
-    def chat_sync(self, request: ChatInput) -> ChatResponse:
+    def chat_sync(
+        self,
+        request: ChatInput,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> ChatResponse:
         """Blocking ``chat`` (real blocking I/O; safe inside a running event loop)."""
-        return self._chat_sync(to_request(request))
+        return self._chat_sync(_prepare(request, extra_headers, extra_body, timeout))
 
-    def stream_chat(self, request: ChatInput) -> AsyncIterator[AIMessageChunk]:
-        """Stream the answer as chunks, as they arrive."""
-        return self._stream_chat(to_request(request))
+    def stream_chat(
+        self,
+        request: ChatInput,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> ChatStream:
+        """Stream the answer as chunks, as they arrive (``async for``, or ``async with``
+        to release the connection deterministically)."""
+        prepared = _prepare(request, extra_headers, extra_body, timeout)
+        return ChatStream(self._stream_chat(prepared))
 
-    def stream_chat_sync(self, request: ChatInput) -> Iterator[AIMessageChunk]:
-        """Blocking ``stream_chat``."""
-        return self._stream_chat_sync(to_request(request))
+    def stream_chat_sync(
+        self,
+        request: ChatInput,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> SyncChatStream:
+        """Blocking ``stream_chat`` (``for``, or ``with`` to release the connection)."""
+        prepared = _prepare(request, extra_headers, extra_body, timeout)
+        return SyncChatStream(self._stream_chat_sync(prepared))
+
+    async def chat_parsed(self, request: ChatInput, schema: type[ModelT], **options: Any) -> ModelT:
+        """Structured output in one call: ask for JSON matching ``schema`` (a pydantic
+        model class) and return the validated object. A request that already sets a
+        ``response_format`` keeps it. Raises ``StructuredOutputError`` on a mismatch."""
+        response = await self.chat(_structured(request, schema), **options)
+        return response.parse(schema)
+
+    def chat_parsed_sync(self, request: ChatInput, schema: type[ModelT], **options: Any) -> ModelT:
+        """Blocking ``chat_parsed``."""
+        return self.chat_sync(_structured(request, schema), **options).parse(schema)
 
     def close(self) -> None:  # noqa: B027 (a deliberate no-op default)
         """Release connections this model opened (a no-op for models without any).

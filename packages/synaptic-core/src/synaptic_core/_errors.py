@@ -21,6 +21,7 @@ Every error synaptic raises is a ``SynapticError``. The tree::
     ├── RequestTimeoutError              also a builtin TimeoutError
     ├── NetworkError                     also a builtin ConnectionError
     ├── ResponseTooLargeError            body beyond HttpBackend(max_response_bytes)
+    ├── InputError                       input that cannot be sent (also a ValueError)
     ├── ParseError                       body not JSON / not the expected shape
     │   └── StructuredOutputError        content does not validate against a schema
     └── StreamError                      error frame or truncated stream
@@ -219,6 +220,33 @@ class NetworkError(SynapticError, ConnectionError):
 
 class ResponseTooLargeError(SynapticError):
     """The response body passed ``HttpBackend(max_response_bytes=...)``; not retried."""
+
+
+class InputError(SynapticError, ValueError):
+    """The request cannot be sent as given (text that is not valid Unicode, ...).
+
+    Raised before anything is sent; the message says where and what to do.
+    """
+
+
+def unencodable_text_error(texts: list[str], exc: UnicodeEncodeError) -> InputError:
+    """An ``InputError`` naming the first of ``texts`` (message contents) that cannot
+    be encoded as UTF-8, and where in it (lone surrogates come from bytes decoded with
+    ``errors="surrogateescape"``, as ``sys.argv`` and ``sys.stdin`` do on POSIX)."""
+    for number, text in enumerate(texts, start=1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as bad:
+            char = bad.object[bad.start : bad.end]
+            return InputError(
+                f"message {number} has text that is not valid Unicode ({char!r} at character "
+                f"{bad.start}, usually bytes decoded with errors='surrogateescape'); decode the "
+                "input with its real encoding, or with errors='replace'"
+            )
+    return InputError(
+        f"the request has text that is not valid Unicode ({exc.reason}); decode the input "
+        "with its real encoding, or with errors='replace'"
+    )
 
 
 class ParseError(SynapticError):

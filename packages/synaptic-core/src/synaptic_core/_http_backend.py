@@ -161,6 +161,15 @@ class HttpBackend:
                 self._urls[url] = parsed
         return parsed
 
+    def _timeout_of(self, request: HttpRequest) -> dict[str, Any]:
+        """httpx's ``timeout`` for a request with its own limit (else the client's)."""
+        if request.timeout is None:
+            return {}
+        import httpx  # noqa: PLC0415 (cached after the first import)
+
+        read = min(self.timeout, request.timeout)
+        return {"timeout": httpx.Timeout(read, connect=min(self.connect_timeout, read))}
+
     def _sync_client(self) -> httpx.Client:
         client = self._client
         if client is None:
@@ -204,13 +213,17 @@ class HttpBackend:
         guard = _Guard(self, request)
         client = self._aclient()
         built = client.build_request(
-            request.method, self._url(request.url), headers=request.headers, content=request.content
+            request.method,
+            self._url(request.url),
+            headers=request.headers,
+            content=request.content,
+            **self._timeout_of(request),
         )
         try:
-            if self.deadline is None:
+            if guard.deadline is None:
                 response = await client.send(built, stream=True)
             else:
-                response = await asyncio.wait_for(client.send(built, stream=True), self.deadline)
+                response = await asyncio.wait_for(client.send(built, stream=True), guard.deadline)
         except asyncio.TimeoutError:
             raise guard.deadline_error() from None
         except httpx.HTTPError as exc:
@@ -230,7 +243,11 @@ class HttpBackend:
         guard = _Guard(self, request)
         client = self._sync_client()
         built = client.build_request(
-            request.method, self._url(request.url), headers=request.headers, content=request.content
+            request.method,
+            self._url(request.url),
+            headers=request.headers,
+            content=request.content,
+            **self._timeout_of(request),
         )
         try:
             response = client.send(built, stream=True)
@@ -271,6 +288,21 @@ class HttpBackend:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
+    def __del__(self) -> None:
+        # A backend nobody closed (``m = load_chat_model(...); m.chat_sync(...)``) must
+        # not leak its sockets (ResourceWarning, an app's ``-W error`` test run failing),
+        # as the official SDK's clients do not: close the blocking client, and schedule
+        # the async clients' close on their loops while those still run.
+        try:
+            client = self.__dict__.get("_client")
+            if client is not None:
+                client.close()
+            for loop, aclient in list(getattr(self, "_async_clients", {}).items()):
+                if loop.is_running() and not loop.is_closed():
+                    loop.call_soon_threadsafe(loop.create_task, aclient.aclose())
+        except Exception:  # noqa: S110 (interpreter shutdown: nothing left to do)
+            pass
+
 
 async def _aiter(
     response: httpx.Response, request: HttpRequest, guard: _Guard
@@ -303,20 +335,23 @@ class _Guard:
     never trips it, so the deadline (when set) bounds the whole exchange.
     """
 
-    __slots__ = ("_backend", "_ends", "_request", "_size")
+    __slots__ = ("_backend", "_ends", "_request", "_size", "deadline")
 
     def __init__(self, backend: HttpBackend, request: HttpRequest) -> None:
         self._backend = backend
         self._request = request
         self._size = 0
         deadline = backend.deadline
+        if request.timeout is not None and (deadline is None or request.timeout < deadline):
+            deadline = request.timeout
+        self.deadline = deadline
         self._ends = None if deadline is None else time.monotonic() + deadline
 
     def deadline_error(self) -> RequestTimeoutError:
         where = f"{self._request.method} {_public_url(self._request.url)}"
-        return RequestTimeoutError(
-            f"timed out: the overall deadline of {self._backend.deadline:g}s passed: {where}"
-        )
+        own = self.deadline != self._backend.deadline
+        what = "the request's timeout" if own else "the overall deadline"
+        return RequestTimeoutError(f"timed out: {what} of {self.deadline:g}s passed: {where}")
 
     def check_length(self, headers: dict[str, str]) -> None:
         declared = headers.get("content-length")

@@ -140,6 +140,8 @@ class ChatRequest(SamplingBuilders):
     response_format: ResponseFormat | None = None
     parallel_tool_calls: bool | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: float | None = Field(default=None, gt=0)
 
     def __init__(
         self,
@@ -155,6 +157,8 @@ class ChatRequest(SamplingBuilders):
         response_format: ResponseFormat | _ModelClass | Mapping[str, Any] | str | None = None,
         parallel_tool_calls: bool | None = None,
         extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
         **unknown: Any,
     ) -> None:
         # Pydantic validates through this __init__ too; it rejects ``unknown`` keys.
@@ -170,6 +174,8 @@ class ChatRequest(SamplingBuilders):
             response_format=response_format,
             parallel_tool_calls=parallel_tool_calls,
             extra=dict(extra or {}),
+            headers=dict(headers or {}),
+            timeout=timeout,
             **unknown,
         )
 
@@ -204,9 +210,36 @@ class ChatRequest(SamplingBuilders):
         """Say whether and which tool the model must call."""
         return self._with(tool_choice=tool_choice)
 
-    def with_extra(self, **fields: Any) -> Self:
-        """Provider-specific body fields, passed through as they are."""
-        return self._with(extra={**self.extra, **fields})
+    def with_extra(self, fields: Mapping[str, Any] | None = None, /, **more: Any) -> Self:
+        """Provider-specific body fields, passed through as they are (a mapping, keywords
+        or both)."""
+        return self._with(extra={**self.extra, **(fields or {}), **more})
+
+    def with_headers(self, headers: Mapping[str, str] | None = None, /, **more: str) -> Self:
+        """Extra HTTP headers for this request only (a mapping takes names like
+        ``X-Request-Source``; keywords are for names that are identifiers)."""
+        return self._with(headers={**self.headers, **(headers or {}), **more})
+
+    def with_timeout(self, timeout: float) -> Self:
+        """A time limit in seconds for this request, whole (stream included)."""
+        return self._with(timeout=timeout)
+
+    def with_options(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Self:
+        """The per-call options of ``chat(..., extra_headers=, extra_body=, timeout=)``."""
+        changes: dict[str, Any] = {}
+        if extra_headers:
+            changes["headers"] = {**self.headers, **extra_headers}
+        if extra_body:
+            changes["extra"] = {**self.extra, **extra_body}
+        if timeout is not None:
+            changes["timeout"] = timeout
+        return self._with(**changes) if changes else self
 
 
 _EMPTY_REQUEST: dict[str, Any] = {
@@ -218,6 +251,7 @@ _EMPTY_REQUEST: dict[str, Any] = {
     "seed": None,
     "response_format": None,
     "parallel_tool_calls": None,
+    "timeout": None,
 }
 
 ChatInput = ChatRequest | str | Sequence[AnyMessage]
@@ -233,7 +267,8 @@ def to_request(value: ChatInput) -> ChatRequest:
             HumanMessage, {"role": "human", "content": value, "parts": [], "name": None}
         )
         return construct(
-            ChatRequest, {**_EMPTY_REQUEST, "messages": [message], "tools": [], "extra": {}}
+            ChatRequest,
+            {**_EMPTY_REQUEST, "messages": [message], "tools": [], "extra": {}, "headers": {}},
         )
     try:
         messages = list(value)

@@ -147,7 +147,8 @@ class AIMessageChunk(BaseModel):
     ``rate_limit`` (read from the response headers), ``request_id``,
     ``system_fingerprint`` and ``service_tier`` come on the first chunk that carries
     anything; ``provider_metadata`` holds the provider's other facts (Groq's ``seed``,
-    ``executed_tools``, ``usage_breakdown``) on the chunk they arrived with.
+    ``executed_tools``, ``usage_breakdown``) on the chunk they arrived with; the raw
+    ``http_status`` and ``http_headers`` on the first chunk.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -164,6 +165,8 @@ class AIMessageChunk(BaseModel):
     system_fingerprint: str | None = None
     service_tier: str | None = None
     provider_metadata: dict[str, Any] = Field(default_factory=dict)
+    http_status: int | None = None
+    http_headers: dict[str, str] | None = None
 
     def __add__(self, other: AIMessageChunk) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
@@ -185,6 +188,8 @@ class AIMessageChunk(BaseModel):
         fingerprint: str | None = None
         service_tier: str | None = None
         metadata: dict[str, Any] = {}
+        http_status: int | None = None
+        http_headers: dict[str, str] | None = None
         for chunk in chunks:
             content.append(chunk.content)
             if chunk.reasoning is not None:
@@ -200,6 +205,8 @@ class AIMessageChunk(BaseModel):
             service_tier = service_tier or chunk.service_tier
             if chunk.provider_metadata:
                 metadata = merge_metadata(metadata, chunk.provider_metadata)
+            if http_status is None:
+                http_status, http_headers = chunk.http_status, chunk.http_headers
         merged = chunk_of(
             "".join(content),
             "".join(reasoning) if reasoning else None,
@@ -215,6 +222,8 @@ class AIMessageChunk(BaseModel):
             system_fingerprint=fingerprint,
             service_tier=service_tier,
             provider_metadata=metadata,
+            http_status=http_status,
+            http_headers=http_headers,
         )
         return merged
 
@@ -251,6 +260,8 @@ class AIMessageChunk(BaseModel):
             system_fingerprint=self.system_fingerprint,
             service_tier=self.service_tier,
             provider_metadata=dict(self.provider_metadata),
+            http_status=self.http_status,
+            http_headers=self.http_headers,
         )
 
 
@@ -308,7 +319,8 @@ class ChatResponse(BaseModel):
     one to quote to support. ``provider_metadata`` keeps every other field of the
     provider's response, so nothing is lost (for Groq: ``created``, ``seed``,
     ``executed_tools``, ``annotations``, ``usage_breakdown``; ``synaptic_groq.GroqExtras``
-    reads them typed).
+    reads them typed). ``http_status`` and ``http_headers`` are the raw HTTP answer
+    (None when the model does not speak HTTP), for what no typed field covers.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -323,6 +335,8 @@ class ChatResponse(BaseModel):
     system_fingerprint: str | None = None
     service_tier: str | None = None
     provider_metadata: dict[str, Any] = Field(default_factory=dict)
+    http_status: int | None = None
+    http_headers: dict[str, str] | None = None
 
     @property
     def content(self) -> str:

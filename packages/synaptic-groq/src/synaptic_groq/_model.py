@@ -51,7 +51,7 @@ class GroqChatModel(OpenAIChatModel):
             check_request(self.config.model, request, fields)
         return super()._http_request(request, stream=stream)
 
-    def _stream_facts(self, request: ChatRequest) -> dict[str, str] | None:
+    def _stream_facts(self, request: ChatRequest) -> dict[str, Any] | None:
         """Groq's streams do not repeat the service tier its whole answers report. A
         request that succeeded ran on the tier it asked for (flex fails with 498 rather
         than fall back), so that tier is known; ``auto`` leaves it to Groq (unknown)."""

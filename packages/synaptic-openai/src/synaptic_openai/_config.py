@@ -14,14 +14,14 @@ clearly instead of as a transport error or a header injection.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from typing_extensions import Self
 
-from synaptic_core import ConfigError, ResponseFormat, SamplingBuilders
+from synaptic_core import ConfigError, ResponseFormat, SamplingBuilders, suggest
 
 _SECRET_FIELDS = frozenset({"api_key", "headers"})
 
@@ -47,14 +47,18 @@ def check_header_value(name: str, value: str) -> str:
     return value
 
 
-def config_error(cls_name: str, exc: pydantic.ValidationError) -> ConfigError:
-    """A readable ``ConfigError`` from pydantic's report; secret inputs are not shown."""
+def config_error(
+    cls_name: str, exc: pydantic.ValidationError, options: Iterable[str] = ()
+) -> ConfigError:
+    """A readable ``ConfigError`` from pydantic's report; secret inputs are not shown.
+    An unknown option names the closest known ``options`` ("did you mean ...")."""
     problems = []
+    known = list(options)
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]) or "config"
         text = f"{field}: {error['msg']}"
         if error["type"] == "extra_forbidden":
-            text = f"unknown option {field!r}"
+            text = f"unknown option {field!r}{suggest(field, known)}"
         elif error["loc"] and error["loc"][0] not in _SECRET_FIELDS and "input" in error:
             text += f" (got {error['input']!r})"
         problems.append(text)
@@ -102,6 +106,14 @@ class ChatConfig(SamplingBuilders):
         env = os.environ if environ is None else environ
         if api_key is UNSET:
             api_key = (env.get(self.api_key_env) if self.api_key_env else None) or None
+            if isinstance(api_key, str) and not api_key.strip():
+                msg = f"{self.api_key_env} is set but blank: set it to your API key, or unset it"
+                raise ConfigError(msg)
+        elif isinstance(api_key, str | SecretStr):
+            text = api_key if isinstance(api_key, str) else api_key.get_secret_value()
+            if not text.strip():
+                msg = "the API key is blank: pass the key itself (or None for a keyless server)"
+                raise ConfigError(msg)
         if base_url is UNSET or base_url is None:
             from_env = env.get(self.base_url_env) if self.base_url_env else None
             base_url = from_env or self.default_base_url
@@ -110,7 +122,7 @@ class ChatConfig(SamplingBuilders):
         try:
             super().__init__(api_key=api_key, model=model, base_url=base_url, **options)
         except pydantic.ValidationError as exc:
-            raise config_error(type(self).__name__, exc) from None
+            raise config_error(type(self).__name__, exc, type(self).model_fields) from None
         self._check()
 
     def _check(self) -> None:

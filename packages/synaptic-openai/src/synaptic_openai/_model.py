@@ -20,14 +20,16 @@ from synaptic_core import (
     ChatModel,
     ChatRequest,
     ChatResponse,
+    ConfigError,
     HttpBackend,
     HttpRequest,
     HttpResponse,
     InsecureTransportWarning,
     SynapticError,
     error_from_response,
+    unencodable_text_error,
 )
-from synaptic_openai._config import ChatConfig
+from synaptic_openai._config import ChatConfig, check_header_value
 from synaptic_openai._dialect import OPENAI, Dialect
 from synaptic_openai._request import build_body
 from synaptic_openai._response import parse_chat_response, shape_error
@@ -35,6 +37,23 @@ from synaptic_openai._stream import StreamAssembler
 
 USER_AGENT = "synaptic/0.1.0"
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+_RESERVED_HEADERS = frozenset({"authorization", "content-type", "content-length", "host"})
+
+
+def request_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """One request's extra headers, checked: no line breaks, and none of the headers the
+    client sets itself (a per-call header must not replace the API key by accident)."""
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        check_header_value(f"header {name!r}", value)
+        check_header_value("a header name", name)
+        if name.lower() in _RESERVED_HEADERS:
+            msg = f"header {name!r} is set by the client; it cannot be replaced per call"
+            raise ConfigError(msg)
+        checked[name.lower()] = value
+    return checked
 
 
 def warn_if_insecure(base_url: str) -> None:
@@ -104,12 +123,15 @@ class OpenAIChatModel(ChatModel):
 
     def _http_request(self, request: ChatRequest, *, stream: bool) -> HttpRequest:
         body = build_body(request, self.config, self.dialect, stream=stream)
-        return HttpRequest(
-            "POST",
-            self._url,
-            self._stream_headers if stream else self._headers,
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
-        )
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        try:
+            content = text.encode()
+        except UnicodeEncodeError as exc:
+            raise unencodable_text_error([m.content for m in request.messages], exc) from None
+        headers = self._stream_headers if stream else self._headers
+        if request.headers:
+            headers = {**headers, **request_headers(request.headers)}
+        return HttpRequest("POST", self._url, headers, content, request.timeout)
 
     def _error(self, status: int, headers: Mapping[str, str], body: bytes) -> SynapticError:
         return error_from_response(
@@ -129,7 +151,7 @@ class OpenAIChatModel(ChatModel):
             raise self._error(status, headers, body)  # an error sent with a 2xx status
         return parse_chat_response(data, headers, provider=provider, status_code=status, raw=body)
 
-    def _stream_facts(self, request: ChatRequest) -> dict[str, str] | None:
+    def _stream_facts(self, request: ChatRequest) -> dict[str, Any] | None:
         """Facts of the answer the request settles and the stream does not say (none here)."""
         return None
 
@@ -147,7 +169,11 @@ class OpenAIChatModel(ChatModel):
             assembler = StreamAssembler(
                 provider=self.dialect.provider,
                 headers=response.headers,
-                known=self._stream_facts(request),
+                known={
+                    **(self._stream_facts(request) or {}),
+                    "http_status": response.status_code,
+                    "http_headers": dict(response.headers),
+                },
             )
             try:
                 async for data in response.aiter_bytes():
@@ -170,7 +196,11 @@ class OpenAIChatModel(ChatModel):
             assembler = StreamAssembler(
                 provider=self.dialect.provider,
                 headers=response.headers,
-                known=self._stream_facts(request),
+                known={
+                    **(self._stream_facts(request) or {}),
+                    "http_status": response.status_code,
+                    "http_headers": dict(response.headers),
+                },
             )
             try:
                 for data in response.iter_bytes():

@@ -232,5 +232,7 @@ def parse_chat_response(
             "system_fingerprint": _opt_str(data.get("system_fingerprint")),
             "service_tier": _opt_str(data.get("service_tier")),
             "provider_metadata": metadata,
+            "http_status": status_code,
+            "http_headers": dict(headers),
         },
     )

@@ -168,7 +168,7 @@ class StreamAssembler:
         provider: str,
         headers: Mapping[str, str],
         fast_path: bool = True,
-        known: Mapping[str, str] | None = None,
+        known: Mapping[str, Any] | None = None,
     ) -> None:
         """``known``: typed facts the request already settles (Groq's service tier, which
         its streams do not repeat); a value the stream itself sends wins."""
