@@ -291,17 +291,44 @@ class HttpBackend:
     def __del__(self) -> None:
         # A backend nobody closed (``m = load_chat_model(...); m.chat_sync(...)``) must
         # not leak its sockets (ResourceWarning, an app's ``-W error`` test run failing),
-        # as the official SDK's clients do not: close the blocking client, and schedule
-        # the async clients' close on their loops while those still run.
+        # as the official SDK's blocking client does not either: close the blocking
+        # client, and the async clients' connections while their loops still run.
         try:
             client = self.__dict__.get("_client")
             if client is not None:
                 client.close()
             for loop, aclient in list(getattr(self, "_async_clients", {}).items()):
-                if loop.is_running() and not loop.is_closed():
+                if loop.is_closed():
+                    continue
+                if _running_loop() is loop:
+                    _close_transports_now(aclient)  # no await possible here
+                elif loop.is_running():
                     loop.call_soon_threadsafe(loop.create_task, aclient.aclose())
         except Exception:  # noqa: S110 (interpreter shutdown: nothing left to do)
             pass
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    import asyncio  # noqa: PLC0415 (already loaded by whoever has async clients)
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _close_transports_now(client: httpx.AsyncClient) -> None:
+    """Close an async client's pooled connections without awaiting: from ``__del__`` on
+    the loop's own thread, where a scheduled ``aclose()`` would be cancelled when
+    ``asyncio.run`` ends. Best effort over httpcore's internals (the caller guards it):
+    closing each connection's asyncio transport closes its socket."""
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    for connection in list(getattr(pool, "connections", ())):
+        inner = getattr(connection, "_connection", None)
+        stream = getattr(getattr(inner, "_network_stream", None), "_stream", None)
+        transport = getattr(stream, "_transport", None)
+        if transport is not None:
+            transport.close()
 
 
 async def _aiter(

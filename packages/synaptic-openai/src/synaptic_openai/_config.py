@@ -196,9 +196,10 @@ class ChatConfig(SamplingBuilders):
         """Read timeout (seconds) of the default backend."""
         return self._with(timeout=timeout)
 
-    def with_headers(self, **headers: str) -> Self:
-        """Extra headers for every request."""
-        return self._with(headers={**self.headers, **headers})
+    def with_headers(self, headers: Mapping[str, str] | None = None, /, **more: str) -> Self:
+        """Extra headers for every request: a mapping (names such as ``X-Source``),
+        keywords, or both."""
+        return self._with(headers={**self.headers, **(headers or {}), **more})
 
     def with_extra_body(self, **fields: Any) -> Self:
         """Extra body fields for every request (per-request ``extra`` wins)."""

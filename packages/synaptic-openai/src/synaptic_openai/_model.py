@@ -92,7 +92,8 @@ class OpenAIChatModel(ChatModel):
             backend = HttpBackend() if config.timeout is None else HttpBackend(config.timeout)
         self.backend = backend
         self._url = f"{config.base_url}/chat/completions"
-        base = {"content-type": "application/json", "user-agent": USER_AGENT, **config.headers}
+        own = {name.lower(): value for name, value in config.headers.items()}
+        base = {"content-type": "application/json", "user-agent": USER_AGENT, **own}
         if config.api_key is not None:
             warn_if_insecure(config.base_url)
             base["authorization"] = f"Bearer {config.api_key.get_secret_value()}"
