@@ -226,18 +226,20 @@ def silent_server() -> Iterator[int]:
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_per_call_timeout_bounds_the_call(silent_server: int, stream: bool) -> None:
     config = GroqConfig(KEY, "openai/gpt-oss-20b", base_url=f"http://127.0.0.1:{silent_server}")
-    with GroqChatModel(config, HttpBackend(timeout=60)) as model:
-        with pytest.raises(RequestTimeoutError):
-            if stream:
-                list(model.stream_chat_sync("hi", timeout=0.2))
-            else:
-                model.chat_sync("hi", timeout=0.2)
+    with (
+        GroqChatModel(config, HttpBackend(timeout=60)) as model,
+        pytest.raises(RequestTimeoutError),
+    ):
+        if stream:
+            list(model.stream_chat_sync("hi", timeout=0.2))
+        else:
+            model.chat_sync("hi", timeout=0.2)
 
 
 async def test_a_per_call_timeout_bounds_an_async_call(silent_server: int) -> None:
     config = GroqConfig(KEY, "openai/gpt-oss-20b", base_url=f"http://127.0.0.1:{silent_server}")
     async with GroqChatModel(config, HttpBackend(timeout=60)) as model:
-        with pytest.raises(RequestTimeoutError, match="the request's timeout of 0.2s"):
+        with pytest.raises(RequestTimeoutError, match=r"the request's timeout of 0\.2s"):
             await model.chat("hi", timeout=0.2)
 
 
