@@ -28,6 +28,29 @@ def test_import_synaptic_loads_no_provider_and_no_httpx() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_import_synaptic_groq_loads_only_what_a_request_needs() -> None:
+    """Cold start (every CLI run pays it): retries, fallbacks, logging, the registry
+    (pluggy), suggestions (difflib), the typed Groq extras and httpx load on first use."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from synaptic.groq import GroqChatModel, GroqConfig
+        heavy = ("pluggy", "logging", "difflib", "httpx", "synaptic_groq._compound",
+                 "synaptic_core._retry", "synaptic_core._fallback", "synaptic_core._fake_backend")
+        print(sorted(m for m in heavy if m in sys.modules))
+        from synaptic.groq import GroqExtras
+        import synaptic.groq
+        assert set(synaptic_groq_all := synaptic.groq.__all__) >= {"GroqExtras", "GroqChatModel"}
+        assert all(getattr(synaptic.groq, name) is not None for name in synaptic_groq_all)
+        print(GroqExtras.__module__)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    assert out.splitlines() == ["[]", "synaptic_groq._compound"]
+
+
 def test_core_re_exports_every_public_name() -> None:
     assert synaptic.core.__all__ == synaptic_core.__all__
     for name in synaptic_core.__all__:

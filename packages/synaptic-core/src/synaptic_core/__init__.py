@@ -7,7 +7,6 @@ Importing this package imports neither httpx nor any provider.
 """
 
 import importlib
-import logging
 from typing import TYPE_CHECKING, Any
 
 from synaptic_core._backend import (
@@ -52,8 +51,6 @@ from synaptic_core._errors import (
     truncate,
     unencodable_text_error,
 )
-from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
-from synaptic_core._fallback import AllModelsFailedError, FallbackChatModel
 from synaptic_core._fast import construct
 from synaptic_core._http_backend import HttpBackend
 from synaptic_core._messages import (
@@ -84,16 +81,6 @@ from synaptic_core._response import (
     merge_tool_call_chunks,
     parse_tool_call,
 )
-from synaptic_core._retry import (
-    RetryChatModel,
-    RetryConfig,
-    RetryDecision,
-    RetryEvent,
-    backoff_delay,
-    decide_retry,
-)
-from synaptic_core._scripted import ScriptedChatModel, ScriptedModelExhaustedError
-from synaptic_core._suggest import suggest
 from synaptic_core._tools import (
     BuiltinTool,
     InvalidToolCall,
@@ -105,13 +92,41 @@ from synaptic_core._tools import (
 from synaptic_core._usage import TokenUsage
 
 if TYPE_CHECKING:
+    from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
+    from synaptic_core._fallback import AllModelsFailedError, FallbackChatModel
     from synaptic_core._hooks import Provider, ProviderSettings, hookimpl, hookspec
     from synaptic_core._loader import load_chat_model
+    from synaptic_core._logging import get_logger
     from synaptic_core._registry import ProviderRegistry, available_providers, default_registry
+    from synaptic_core._retry import (
+        RetryChatModel,
+        RetryConfig,
+        RetryDecision,
+        RetryEvent,
+        backoff_delay,
+        decide_retry,
+    )
+    from synaptic_core._scripted import ScriptedChatModel, ScriptedModelExhaustedError
+    from synaptic_core._suggest import suggest
 
 # Loaded on first use: the registry pulls in pluggy and importlib.metadata, the loader
-# tomllib; a program that only builds models by hand never needs them.
+# tomllib, retries and fallbacks logging, suggestions difflib; a program that only
+# sends requests through a provider needs none of them at import time (cold start).
 _LAZY = {
+    "FakeBackend": "synaptic_core._fake_backend",
+    "FakeBackendExhaustedError": "synaptic_core._fake_backend",
+    "AllModelsFailedError": "synaptic_core._fallback",
+    "FallbackChatModel": "synaptic_core._fallback",
+    "RetryChatModel": "synaptic_core._retry",
+    "RetryConfig": "synaptic_core._retry",
+    "RetryDecision": "synaptic_core._retry",
+    "RetryEvent": "synaptic_core._retry",
+    "backoff_delay": "synaptic_core._retry",
+    "decide_retry": "synaptic_core._retry",
+    "ScriptedChatModel": "synaptic_core._scripted",
+    "ScriptedModelExhaustedError": "synaptic_core._scripted",
+    "suggest": "synaptic_core._suggest",
+    "get_logger": "synaptic_core._logging",
     "Provider": "synaptic_core._hooks",
     "ProviderSettings": "synaptic_core._hooks",
     "hookimpl": "synaptic_core._hooks",
@@ -134,10 +149,6 @@ def __getattr__(name: str) -> Any:
 
 
 __version__ = "0.1.0"
-
-# A library's loggers stay silent until the application configures logging (logging
-# HOWTO, "Configuring Logging for a Library"): every synaptic logger is "synaptic.*".
-logging.getLogger("synaptic").addHandler(logging.NullHandler())
 
 __all__ = [
     "AIMessage",
@@ -218,6 +229,7 @@ __all__ = [
     "default_registry",
     "error_class_for",
     "error_from_response",
+    "get_logger",
     "hookimpl",
     "hookspec",
     "load_chat_model",

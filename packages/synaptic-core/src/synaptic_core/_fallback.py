@@ -10,16 +10,16 @@ the caller. When every model fails, ``AllModelsFailedError`` carries each error.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 from synaptic_core._chat_model import ChatModel
 from synaptic_core._errors import SynapticError, truncate
+from synaptic_core._logging import get_logger
 from synaptic_core._request import ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core._retry import _aclose, _close
 
-logger = logging.getLogger("synaptic.fallback")
+logger = get_logger("fallback")
 
 
 class AllModelsFailedError(SynapticError):

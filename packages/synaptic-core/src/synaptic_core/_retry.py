@@ -14,7 +14,6 @@ sleeping; ``decide_retry`` and ``backoff_delay`` are pure and tested from tables
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,10 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synaptic_core._chat_model import ChatModel
 from synaptic_core._errors import SynapticError
+from synaptic_core._logging import get_logger
 from synaptic_core._request import ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 
-logger = logging.getLogger("synaptic.retry")
+logger = get_logger("retry")
 
 
 async def _asyncio_sleep(seconds: float) -> None:

@@ -6,6 +6,9 @@ built-in tools and options as typed builders, and its answer extras (executed to
 citations, usage breakdown) typed through ``GroqExtras.of(response)``.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from synaptic_groq._accepted import ACCEPTED_FIELDS, REJECTED_FIELDS
 from synaptic_groq._catalog import (
     CATALOG,
@@ -15,21 +18,6 @@ from synaptic_groq._catalog import (
     ModelInfo,
     live_replacement,
     model_info,
-)
-from synaptic_groq._compound import (
-    BrowserResult,
-    Chart,
-    ChartElement,
-    Citation,
-    CodeResult,
-    DocumentCitation,
-    ExecutedTool,
-    FunctionCitation,
-    GroqExtras,
-    ModelUsage,
-    SearchResult,
-    SearchResults,
-    UsageBreakdown,
 )
 from synaptic_groq._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, GroqConfig
 from synaptic_groq._model import GROQ, GroqChatModel, parse_model_entry
@@ -49,6 +37,54 @@ from synaptic_groq._options import (
 )
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from synaptic_groq._compound import (
+        BrowserResult,
+        Chart,
+        ChartElement,
+        Citation,
+        CodeResult,
+        DocumentCitation,
+        ExecutedTool,
+        FunctionCitation,
+        GroqExtras,
+        ModelUsage,
+        SearchResult,
+        SearchResults,
+        UsageBreakdown,
+    )
+
+# The typed answer extras are read after a response arrives, never at import time.
+_LAZY = dict.fromkeys(
+    (
+        "BrowserResult",
+        "Chart",
+        "ChartElement",
+        "Citation",
+        "CodeResult",
+        "DocumentCitation",
+        "ExecutedTool",
+        "FunctionCitation",
+        "GroqExtras",
+        "ModelUsage",
+        "SearchResult",
+        "SearchResults",
+        "UsageBreakdown",
+    ),
+    "synaptic_groq._compound",
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'synaptic_groq' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACCEPTED_FIELDS",

@@ -6,6 +6,8 @@ The pure pieces (request building, response parsing, the SSE decoder, stream ass
 are public so other OpenAI-style providers (``synaptic_groq``) reuse them.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from synaptic_openai._config import (
     DEFAULT_BASE_URL,
     UNSET,
@@ -23,11 +25,26 @@ from synaptic_openai._request import (
     tool_to_wire,
 )
 from synaptic_openai._response import parse_chat_response, parse_tool_calls, parse_usage
-from synaptic_openai._settings import ChatSettings
 from synaptic_openai._sse import SSEDecoder, SSEEvent, aiter_events, iter_events
 from synaptic_openai._stream import StreamAssembler
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from synaptic_openai._settings import ChatSettings
+
+
+def __getattr__(name: str) -> Any:
+    # Profile settings are only needed by name-based loading, and they pull in the
+    # provider registry (pluggy): not at import time.
+    if name == "ChatSettings":
+        from synaptic_openai._settings import ChatSettings  # noqa: PLC0415
+
+        globals()[name] = ChatSettings
+        return ChatSettings
+    msg = f"module 'synaptic_openai' has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from synaptic_core import get_logger
 from synaptic_groq._catalog import CATALOG, Lifecycle
 from synaptic_groq.emulator import _answers as answers
 from synaptic_groq.emulator import _wire as wire
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from synaptic_groq.emulator._server import Reply
 
-logger = logging.getLogger("synaptic.emulator")
+logger = get_logger("emulator")
 
 _TOP_LEVEL = frozenset(
     {

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from synaptic_core import get_logger
 from synaptic_groq.emulator import _wire as wire
 from synaptic_groq.emulator._limits import go_duration, retry_after_header
 
@@ -180,9 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
         super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
-        import logging  # noqa: PLC0415 (only when logging is on)
 
-        logging.getLogger("synaptic.emulator").debug(format, *args)
+        get_logger("emulator").debug(format, *args)
 
     # --- routing -----------------------------------------------------------------------
 
