@@ -102,12 +102,27 @@ class _Loader:
             return spec, {"provider": provider, "model": model}
         config = self.config()
         if config is None:
-            hint = ""
-            if spec in self.registry.names():
-                hint = f"; to use provider {spec!r} directly, write '{spec}:<model>'"
-            msg = f"{spec!r} is not 'provider:model' and no config file defines profiles{hint}"
-            raise ConfigError(msg)
+            msg = f"{spec!r} is not 'provider:model' and no config file defines profiles"
+            raise ConfigError(msg + self._spec_hint(spec))
+        if spec not in config.profiles:
+            try:
+                config.profile(spec)
+            except ConfigError as error:
+                raise ConfigError(f"{error}{self._spec_hint(spec)}") from None
         return spec, dict(config.profile(spec))
+
+    def _spec_hint(self, spec: str) -> str:
+        """What the user probably meant: a provider alone, or a model id without one."""
+        names = self.registry.names()
+        if spec in names:
+            return f"; to use provider {spec!r} directly, write '{spec}:<model>'"
+        provider = "groq" if "groq" in names else next((n for n in names if n != "fake"), "")
+        if not provider or not any(c in spec for c in "/-.") or " " in spec:
+            return ""
+        return (
+            f"; to name a model, give its provider: '{provider}:{spec}' "
+            "(`synaptic providers` lists providers, `synaptic models` Groq's models)"
+        )
 
     def build(self, label: str, profile: dict[str, Any], *, with_fallbacks: bool) -> ChatModel:
         provider = self.registry.get(str(profile["provider"]))

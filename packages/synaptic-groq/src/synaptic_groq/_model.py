@@ -22,10 +22,18 @@ from synaptic_core import (
     ParseError,
     SynapticError,
     retype_error,
+    suggest,
     truncate,
 )
 from synaptic_groq._accepted import check_request
-from synaptic_groq._catalog import CATALOG_DATE, Lifecycle, ModelInfo, live_replacement, model_info
+from synaptic_groq._catalog import (
+    CATALOG,
+    CATALOG_DATE,
+    Lifecycle,
+    ModelInfo,
+    live_replacement,
+    model_info,
+)
 from synaptic_groq._config import GroqConfig
 from synaptic_openai import Dialect, OpenAIChatModel
 
@@ -70,6 +78,12 @@ class GroqChatModel(OpenAIChatModel):
                 error = retype_error(error, ModelRetiredError)
                 error.message += f"; {self.config.model!r} was retired ({info.note})"
                 error.args = (error.message,)
+        if type(error) is ModelNotFoundError and model_info(self.config.model) is None:
+            live = [i.id for i in CATALOG.values() if i.lifecycle is not Lifecycle.DECOMMISSIONED]
+            error.message += (
+                f"{suggest(self.config.model, live)}; `synaptic models` lists Groq's models"
+            )
+            error.args = (error.message,)
         if isinstance(error, ModelDecommissionedError | ModelNotFoundError):
             replacement = live_replacement(self.config.model)
             if replacement is not None:
