@@ -1,5 +1,5 @@
 """``python -m synaptic`` runs the ``synaptic`` command."""
 
-from synaptic._cli import main
+from synaptic.cli import main
 
 main()

@@ -7,8 +7,11 @@ against Groq itself. Each numbered section is one example of the reference page.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import tempfile
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,13 +79,29 @@ def run_demo(*, live: bool) -> None:
             _retry(model, emulator)
         _swap(key, base_url)
         click.echo()
+        command = command_prefix()
         click.echo(
-            'Done. Next: `synaptic chat -m groq:openai/gpt-oss-120b "Hello"` (with GROQ_API_KEY),'
+            f'Done. Next: `{command} chat -m groq:openai/gpt-oss-120b "Hello"` (with GROQ_API_KEY),'
         )
-        click.echo("`synaptic emulator` to test your own app offline, and the README for the API.")
+        click.echo(
+            f"`{command} emulator` to test your own app offline, and the README for the API."
+        )
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def command_prefix(environ: Mapping[str, str] | None = None) -> str:
+    """How this user runs the ``synaptic`` command, so the hint works when pasted: the
+    command itself when it is on the user's PATH; through ``uv run`` when the demo ran
+    that way (the README's first command: ``synaptic`` is on PATH only inside it); else
+    through this Python."""
+    env = os.environ if environ is None else environ
+    if env.get("UV_RUN_RECURSION_DEPTH"):  # set by `uv run`: its PATH is not the user's
+        return "uv run synaptic"
+    if shutil.which("synaptic", path=env.get("PATH")):
+        return "synaptic"
+    return f"{Path(sys.executable).name} -m synaptic"
 
 
 def _chat(model: Any) -> None:

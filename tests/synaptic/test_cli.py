@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from synaptic import __version__
-from synaptic._cli import main
+from synaptic.cli import main
 from synaptic_groq.emulator import GroqEmulator
 
 

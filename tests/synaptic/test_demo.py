@@ -80,9 +80,23 @@ def test_readme_demo_runs_and_shows_every_section() -> None:
         "   profile 'offline': Hello!",
     ]
     assert out.rstrip().endswith("and the README for the API.")
+    # The hint must work when pasted after the README's commands: through uv run.
+    assert 'Done. Next: `uv run synaptic chat -m groq:openai/gpt-oss-120b "Hello"`' in out
+    assert "`uv run synaptic emulator` to test your own app offline" in out
     assert (
         done.stderr.strip() == ""
         or "Uninstalled" in done.stderr
         or "Installed" in done.stderr
         or "Audited" in done.stderr
     )
+
+
+def test_the_next_command_is_one_that_works_where_the_demo_ran(tmp_path: Path) -> None:
+    from synaptic._demo import command_prefix
+
+    assert command_prefix({"UV_RUN_RECURSION_DEPTH": "1", "PATH": ""}) == "uv run synaptic"
+    assert command_prefix({"PATH": str(tmp_path)}).endswith(" -m synaptic")
+    script = tmp_path / "synaptic"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    assert command_prefix({"PATH": str(tmp_path)}) == "synaptic"

@@ -1,0 +1,40 @@
+"""What the commands share: one-line errors, warnings as one clean line, colour."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+EXPECTED = (ImportError, OSError, ValueError)
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one line (a person reads it; a traceback is for ``--debug``)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+@contextmanager
+def clean_warnings() -> Iterator[None]:
+    """Warnings raised inside (a retired model, plain HTTP to a remote host) become one
+    ``warning: ...`` line each on stderr, once, without Python's source-line noise."""
+    seen: set[str] = set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                text = one_line(warning.message)  # type: ignore[arg-type]
+                if text not in seen:
+                    seen.add(text)
+                    click.echo(f"warning: {text}", err=True)
+
+
+def use_color(no_color: bool) -> bool:
+    """Colour only on a terminal, and never with ``--no-color`` or ``$NO_COLOR``."""
+    return not no_color and "NO_COLOR" not in os.environ and sys.stderr.isatty()

@@ -1,0 +1,44 @@
+"""``synaptic models``: Groq's models from the dated catalog, or live from ``GET /models``."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Ask Groq's GET /models (needs GROQ_API_KEY; honours GROQ_BASE_URL).",
+)
+def models(live: bool) -> None:
+    """List Groq's models: the dated catalog, or the live list."""
+    try:
+        from synaptic_groq import (  # noqa: PLC0415
+            CATALOG,
+            CATALOG_DATE,
+            GroqChatModel,
+            GroqConfig,
+            GroqModel,
+            live_replacement,
+        )
+    except ImportError as error:
+        msg = 'listing models needs the groq extra: pip install "synaptic[groq]"'
+        raise click.ClickException(msg) from error
+    if live:
+        config = GroqConfig(model=GroqModel.GPT_OSS_20B)
+        with GroqChatModel(config) as groq:
+            entries = groq.list_models_sync()
+        click.echo(f"{len(entries)} models from {config.base_url}/models")
+    else:
+        entries = list(CATALOG.values())
+        click.echo(f"synaptic's Groq catalog ({CATALOG_DATE}); `synaptic models --live` asks Groq")
+    click.echo(f"{'model':<38} {'context':>9} {'max out':>9}  lifecycle       use instead")
+    for info in entries:
+        context = "-" if info.context_window is None else f"{info.context_window:,}"
+        out = "-" if info.max_completion_tokens is None else f"{info.max_completion_tokens:,}"
+        lifecycle = "?" if info.lifecycle is None else info.lifecycle.value
+        click.echo(
+            f"{info.id:<38} {context:>9} {out:>9}  {lifecycle:<15} "
+            f"{live_replacement(info.id) or ''}".rstrip()
+        )
