@@ -126,7 +126,7 @@ def test_timeout_ends_a_call_to_a_server_that_never_answers(
         server.add_fault("stall", delay=30)
         monkeypatch.setenv("GROQ_API_KEY", "k")
         monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
-        code, out, err = run(
+        code, _out, err = run(
             ["chat", "-m", "groq:openai/gpt-oss-20b", "--timeout", "0.3", "hi"], capsys
         )
     assert code == 1
