@@ -255,7 +255,8 @@ def test_model_not_found_names_the_replacement_when_known(
     assert unknown.value.replacement is None
     assert (
         str(unknown.value)
-        == "groq error (HTTP 404, model_not_found): The model `mystery` does not exist"
+        == "groq error (HTTP 404, model_not_found): The model `mystery` does not exist; "
+        "`synaptic models` lists Groq's models"
     )
 
 

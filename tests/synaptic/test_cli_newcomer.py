@@ -193,8 +193,11 @@ def test_footer_text() -> None:
 
 
 def test_a_retired_model_warns_in_one_clean_line(
-    capsys: pytest.CaptureFixture[str], emulator: GroqEmulator
+    capsys: pytest.CaptureFixture[str], emulator: GroqEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from synaptic_groq import _catalog
+
+    monkeypatch.setattr(_catalog, "_warned", set())  # warned once per process: a fresh one
     code, _, err = run(["chat", "-m", "groq:llama-3.3-70b-versatile", "hi"], capsys)
     assert code == 1
     lines = err.splitlines()

@@ -79,8 +79,9 @@ def test_the_readme_install_line_installs_from_the_checkout(tool: str, tmp_path:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH")
+        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "CONDA_PREFIX")
         and not k.startswith("PIP_")
+        and (not k.startswith("UV_") or k == "UV_CACHE_DIR")  # e.g. UV_PYTHON under nox
     }
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], base)  # stdlib venv: has pip, like a user's
