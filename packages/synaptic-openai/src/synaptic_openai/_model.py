@@ -152,6 +152,16 @@ class OpenAIChatModel(ChatModel):
             raise self._error(status, headers, body)  # an error sent with a 2xx status
         return parse_chat_response(data, headers, provider=provider, status_code=status, raw=body)
 
+    def _assembler(
+        self, request: ChatRequest, status: int, headers: Mapping[str, str]
+    ) -> StreamAssembler:
+        known = {
+            **(self._stream_facts(request) or {}),
+            "http_status": status,
+            "http_headers": dict(headers),
+        }
+        return StreamAssembler(provider=self.dialect.provider, headers=headers, known=known)
+
     def _stream_facts(self, request: ChatRequest) -> dict[str, Any] | None:
         """Facts of the answer the request settles and the stream does not say (none here)."""
         return None
@@ -167,15 +177,7 @@ class OpenAIChatModel(ChatModel):
             if not 200 <= response.status_code < 300:
                 body = await response.aread()
                 raise self._error(response.status_code, response.headers, body)
-            assembler = StreamAssembler(
-                provider=self.dialect.provider,
-                headers=response.headers,
-                known={
-                    **(self._stream_facts(request) or {}),
-                    "http_status": response.status_code,
-                    "http_headers": dict(response.headers),
-                },
-            )
+            assembler = self._assembler(request, response.status_code, response.headers)
             try:
                 async for data in response.aiter_bytes():
                     for chunk in assembler.feed(data):
@@ -194,15 +196,7 @@ class OpenAIChatModel(ChatModel):
         with self.backend.stream_sync(self._http_request(request, stream=True)) as response:
             if not 200 <= response.status_code < 300:
                 raise self._error(response.status_code, response.headers, response.read())
-            assembler = StreamAssembler(
-                provider=self.dialect.provider,
-                headers=response.headers,
-                known={
-                    **(self._stream_facts(request) or {}),
-                    "http_status": response.status_code,
-                    "http_headers": dict(response.headers),
-                },
-            )
+            assembler = self._assembler(request, response.status_code, response.headers)
             try:
                 for data in response.iter_bytes():
                     yield from assembler.feed(data)
