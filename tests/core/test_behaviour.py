@@ -296,3 +296,14 @@ async def test_chat_parsed_async_and_mismatch() -> None:
         await groq(backend).chat_parsed("Capital?", City, timeout=5)
     assert info.value.content == '{"name": "Lisbon"}'
     assert backend.last_request.timeout == 5
+
+
+def test_a_blank_key_through_load_chat_model_names_the_variable() -> None:
+    import synaptic
+
+    with pytest.raises(ConfigError) as info:
+        synaptic.load_chat_model("groq:openai/gpt-oss-20b", environ={"GROQ_API_KEY": "  "})
+    assert str(info.value) == (
+        "provider 'groq' (groq:openai/gpt-oss-20b): the environment variable GROQ_API_KEY is "
+        "set but blank; set it to your API key, or unset it"
+    )

@@ -163,6 +163,12 @@ class _Loader:
             raise ConfigError(msg)
         if settings.get("api_key") is None and key_env:
             value = self.environ.get(key_env)
+            if value is not None and value and not value.strip():
+                msg = (
+                    f"provider {provider.name!r} ({label}): the environment variable {key_env} "
+                    "is set but blank; set it to your API key, or unset it"
+                )
+                raise ConfigError(msg)
             if value:
                 settings["api_key"] = SecretStr(value)
             elif provider.api_key_required or "api_key_env" in profile:
