@@ -39,6 +39,7 @@ Messages never contain the API key: providers pass their key as ``secret`` to
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -465,14 +466,16 @@ def build_error(
     return error
 
 
-_TRY_AGAIN = re.compile(r"try again in ((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)", re.IGNORECASE)
+@functools.cache  # compiled on first use: an import does not need it
+def _try_again() -> re.Pattern[str]:
+    return re.compile(r"try again in ((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)", re.IGNORECASE)
 
 
 def retry_hint_in(message: str) -> float | None:
     """Seconds from "Please try again in 4.77s" (Groq's text), when no header says."""
     from synaptic_core._ratelimit import parse_go_duration  # noqa: PLC0415 (cycle)
 
-    match = _TRY_AGAIN.search(message)
+    match = _try_again().search(message)
     return None if match is None else parse_go_duration(match.group(1))
 
 

@@ -15,6 +15,7 @@ fields where callers need them (``id``, ``model``, ``usage``, ``finish_reason``,
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -31,7 +32,10 @@ from synaptic_core._usage import TokenUsage
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+@functools.cache  # compiled on first use: an import does not need it
+def _fence() -> re.Pattern[str]:
+    return re.compile(r"^\s*```(?:json|JSON)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
 
 
 def parse_tool_call(
@@ -351,7 +355,7 @@ class ChatResponse(BaseModel):
         keeps the raw content and pydantic's report.
         """
         content = self.message.content
-        fenced = _FENCE.match(content)
+        fenced = _fence().match(content)
         text = fenced.group(1) if fenced else content
         try:
             return model.model_validate_json(text)

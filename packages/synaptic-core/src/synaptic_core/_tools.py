@@ -8,6 +8,7 @@ generation, so what the model is told matches what validation accepts.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -17,12 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from synaptic_core._fast import construct
 
-_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+@functools.cache  # compiled on first use: an import does not need it
+def _tool_name() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 _EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
 
 def _check_tool_name(name: str) -> str:
-    if not _TOOL_NAME.fullmatch(name):
+    if not _tool_name().fullmatch(name):
         msg = (
             f"tool name {name!r} is invalid: use 1-64 characters from "
             "letters, digits, '_' and '-' (providers reject anything else)"
