@@ -88,8 +88,8 @@ def test_chat(groq_emulator: GroqEmulator) -> None:
     assert response.request_id.startswith("req_emu_")
     assert response.rate_limit is not None
     assert (response.rate_limit.limit_requests, response.rate_limit.remaining_requests) == (
-        1000,
-        999,
+        14_400,
+        14_399,
     )
     assert groq_emulator.requests[-1]["messages"][0] == {"role": "system", "content": "Be brief."}
     again = model.chat_sync(
@@ -234,29 +234,28 @@ def test_budget_sends_headers_and_429s_then_refills() -> None:
         model = model_for(emulator)
         first = model.chat_sync("one")
         assert first.rate_limit is not None
+        # Groq's pairing: the request headers describe the day, the token ones the minute.
         assert (
             first.rate_limit.limit_requests,
             first.rate_limit.remaining_requests,
-            first.rate_limit.reset_requests,
-        ) == (2, 1, 60.0)
-        now[0] += 15.5
+            first.rate_limit.limit_tokens,
+        ) == (14_400, 14_399, 1_000_000)
+        now[0] += 15.5  # the 2-per-minute bucket refills continuously: +0.52 request
         model.chat_sync("two")
         with pytest.raises(RateLimitError) as info:
             model.chat_sync("three")
         error = info.value
-        assert error.retry_after == 45.0  # 44.5s left in the window, rounded up like Groq
-        assert error.rate_limit is not None
-        assert (error.rate_limit.remaining_requests, error.rate_limit.reset_requests) == (0, 44.5)
+        assert error.retry_after == 15.0  # 14.5 s until one whole request, rounded up
         assert (
-            "on requests per minute (RPM): Limit 2, Used 2, Requested 1. Please try again in 44.5s."
+            "on requests per minute (RPM): Limit 2, Used 2, Requested 1. Please try again in 14.5s."
             in str(error)
         )
-        now[0] += 45
-        assert model.chat_sync("four").rate_limit.remaining_requests == 1  # type: ignore[union-attr]
+        now[0] += 14.5
+        assert model.chat_sync("four").rate_limit is not None
 
 
 def test_token_budget() -> None:
-    with GroqEmulator(tokens_per_minute=10) as emulator:
+    with GroqEmulator(tokens_per_minute=30) as emulator:
         model = model_for(emulator)
         model.chat_sync("a long enough question to spend the whole token budget")
         with pytest.raises(RateLimitError, match="on tokens per minute"):
@@ -281,7 +280,7 @@ FAULTS: list[tuple[str, bool, type[SynapticError], str]] = [
         ServerError,
         "groq error (HTTP 502): <html> <head><title>502 Bad Gateway</title></head>",
     ),
-    ("error_frame", True, ServerError, "groq error (in stream): Service Unavailable"),
+    ("error_frame", True, ServerError, "groq error (HTTP 503 in stream): Service Unavailable"),
     ("error_frame", False, ServerError, "groq error (HTTP 200): Internal Server Error"),
     ("truncate", True, StreamError, "groq stream ended before the answer was complete"),
     (
@@ -365,7 +364,7 @@ def test_scenario_file(tmp_path: Path) -> None:
             except ServerError as error:
                 outcomes.append(str(error.status_code))
         assert outcomes == ["503", "503", "500", "ok", "ok", "500"]
-        assert model.chat_sync("x").rate_limit.limit_requests == 100  # type: ignore[union-attr]
+        assert model.chat_sync("x").rate_limit.remaining_requests == 14_400 - 7  # type: ignore[union-attr]
 
 
 def test_scenario_rejects_unknown_keys() -> None:

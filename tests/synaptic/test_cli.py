@@ -201,6 +201,8 @@ def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
             "0",
             "--rpm",
             "5",
+            "--rpd",
+            "50",
             "--scenario",
             str(scenario),
         ],
@@ -230,7 +232,7 @@ def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
             == 498
         )
         ok = httpx.post(f"{match.group(1)}/chat/completions", json=body, headers=headers)
-        assert ok.headers["x-ratelimit-limit-requests"] == "5"
+        assert ok.headers["x-ratelimit-limit-requests"] == "50"  # Groq's pairing: per day
     finally:
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=10)

@@ -58,7 +58,7 @@ def test_readme_demo_runs_and_shows_every_section() -> None:
         "   > What is Rust famous for?",
         "   Emulated answer from openai/gpt-oss-120b to: What is Rust famous for?",
     ]
-    assert re.fullmatch(r"   \(\d+ tokens in [\d.]+s at Groq; 999 requests left\)", chat[2])
+    assert re.fullmatch(r"   \(\d+ tokens in [\d.]+s at Groq; 14399 requests left\)", chat[2])
     assert (
         stream[1]
         == "   Emulated answer from openai/gpt-oss-120b to: Tell me about Rust ownership in 3 sentences."

@@ -38,24 +38,68 @@ import click
     show_default=True,
     help="Tokens per minute before 429s.",
 )
-def emulator(host: str, port: int, scenario: str | None, rpm: int, tpm: int) -> None:
+@click.option(
+    "--rpd",
+    type=click.IntRange(min=1),
+    default=14_400,
+    show_default=True,
+    help="Requests per day (Groq's x-ratelimit-*-requests headers describe this one).",
+)
+@click.option("--tpd", type=click.IntRange(min=1), help="Tokens per day (default: none).")
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    help="A key the emulator accepts (repeat for more); default: any non-blank key.",
+)
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(min=1),
+    default=20 * 1024 * 1024,
+    show_default=True,
+    help="Largest request body read; larger ones get 413.",
+)
+def emulator(  # noqa: PLR0913 (click passes every option by keyword)
+    *,
+    host: str,
+    port: int,
+    scenario: str | None,
+    rpm: int,
+    tpm: int,
+    rpd: int,
+    tpd: int | None,
+    api_keys: tuple[str, ...],
+    max_body_bytes: int,
+) -> None:
     """Run the offline Groq emulator in the foreground (Ctrl-C stops it)."""
     try:
         from synaptic_groq.emulator import GroqEmulator, Scenario  # noqa: PLC0415
     except ImportError as error:
         msg = 'the emulator needs the groq extra: pip install "synaptic[groq]"'
         raise click.ClickException(msg) from error
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in ("127.0.0.1", "localhost", "::1") and not api_keys:
         click.echo(
-            "warning: the emulator accepts any API key; expose it only on trusted networks",
+            "warning: the emulator accepts any API key; expose it only on trusted networks "
+            "(or name the keys it accepts with --api-key)",
             err=True,
         )
     plan = Scenario.load(scenario) if scenario else None
-    server = GroqEmulator(host, port, requests_per_minute=rpm, tokens_per_minute=tpm, scenario=plan)
+    server = GroqEmulator(
+        host,
+        port,
+        requests_per_minute=rpm,
+        tokens_per_minute=tpm,
+        requests_per_day=rpd,
+        tokens_per_day=tpd,
+        api_keys=api_keys or None,
+        max_body_bytes=max_body_bytes,
+        scenario=plan,
+    )
 
     def ready(bound: Any) -> None:
         click.echo(f"Groq emulator listening on {bound.base_url} (Ctrl-C to stop)")
-        click.echo(f"  export GROQ_BASE_URL={bound.base_url} GROQ_API_KEY=any-key")
+        key = "<one of your --api-key values>" if api_keys else "any-key"  # never echo a key
+        click.echo(f"  export GROQ_BASE_URL={bound.base_url} GROQ_API_KEY={key}")
         sys.stdout.flush()
 
     try:

@@ -102,7 +102,9 @@ def call_id(messages: list[dict[str, Any]], name: str) -> str:
 def choose_tool(body: dict[str, Any]) -> dict[str, Any] | None:
     """The tool the emulated model calls now, or None for a text answer."""
     tools: list[dict[str, Any]] = [
-        t.get("function", {}) for t in body.get("tools") or [] if isinstance(t, dict)
+        t.get("function", {})
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and t.get("type", "function") == "function"
     ]
     if not tools:
         return None
@@ -154,3 +156,222 @@ def estimate_tokens(body: dict[str, Any]) -> int:
     """A rough, deterministic prompt token count (about 4 characters a token)."""
     total = sum(len(_text(m.get("content"))) for m in body.get("messages") or [])
     return max(1, total // 4 + 4 * len(body.get("messages") or []))
+
+
+# --- structured output ----------------------------------------------------------------
+
+
+def _resolve(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
+    """``schema`` with a local ``$ref`` (``#/$defs/X``, ``#/definitions/X``) followed."""
+    while isinstance(schema, dict) and "$ref" in schema and depth < 32:
+        ref = str(schema["$ref"])
+        target: Any = root
+        for part in ref.removeprefix("#/").split("/") if ref.startswith("#/") else []:
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        schema, depth = target, depth + 1
+    return schema
+
+
+def schema_instance(  # noqa: PLR0912 (one branch per JSON-schema keyword)
+    schema: Any, prompt: str, root: dict[str, Any] | None = None
+) -> Any:
+    """A deterministic instance valid against a (strict) JSON schema: every required
+    property and no other, enums, consts, nested objects and arrays, ``$defs`` / ``$ref``."""
+    root = root if root is not None else (schema if isinstance(schema, dict) else {})
+    schema = _resolve(schema, root)
+    if not isinstance(schema, dict):
+        return _subject(prompt)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        options = [_resolve(o, root) for o in schema.get(key, []) if isinstance(o, dict)]
+        options = [o for o in options if o.get("type") != "null"] or options
+        if options:
+            return schema_instance(options[0], prompt, root)
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            merged.update(_resolve(part, root))
+        return schema_instance(merged, prompt, root)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "null":
+        return None
+    if kind == "integer":
+        return int(
+            schema.get(
+                "minimum",
+                schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema else 1,
+            )
+        )
+    if kind == "number":
+        return float(schema.get("minimum", 1.0))
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        count = max(1, int(schema.get("minItems", 1)))
+        return [schema_instance(schema.get("items", {}), prompt, root) for _ in range(count)]
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties", {})
+        wanted = schema.get("required", list(properties))
+        return {name: schema_instance(properties.get(name, {}), prompt, root) for name in wanted}
+    text = _subject(prompt)
+    minimum = int(schema.get("minLength", 0))
+    return text if len(text) >= minimum else text + "x" * (minimum - len(text))
+
+
+def structured_answer(body: dict[str, Any]) -> str | None:
+    """The JSON text for ``response_format`` json_object / json_schema (None otherwise)."""
+    response_format = body.get("response_format")
+    if not isinstance(response_format, dict):
+        return None
+    prompt = last_user_text(body.get("messages") or [])
+    if response_format.get("type") == "json_object":
+        return json.dumps({"answer": text_answer(body), "subject": _subject(prompt)})
+    if response_format.get("type") == "json_schema":
+        spec = response_format.get("json_schema") or {}
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        return json.dumps(schema_instance(schema or {"type": "object"}, prompt))
+    return None
+
+
+# --- reasoning and compound systems ---------------------------------------------------
+
+
+def reasoning_text(body: dict[str, Any]) -> str:
+    """What the emulated model "thinks" before it answers (deterministic)."""
+    prompt = last_user_text(body.get("messages") or []).strip() or "the question"
+    return f"The user asks: {prompt} I should answer briefly."
+
+
+def search_tool(body: dict[str, Any]) -> dict[str, Any]:
+    """A simulated web search, as a compound system reports it (``executed_tools``)."""
+    prompt = last_user_text(body.get("messages") or []).strip() or "the question"
+    subject = _subject(prompt)
+    results = [
+        {
+            "title": f"{subject}: an overview",
+            "url": f"https://example.com/{subject.lower()}",
+            "content": f"What the web says about {subject}.",
+            "score": 0.91,
+        },
+        {
+            "title": f"{subject} explained",
+            "url": f"https://example.org/{subject.lower()}-explained",
+            "content": f"A second source on {subject}.",
+            "score": 0.74,
+        },
+    ]
+    output = "\n\n".join(
+        f"Title: {r['title']}\nURL: {r['url']}\nContent: {r['content']}" for r in results
+    )
+    return {
+        "index": 0,
+        "type": "search",
+        "arguments": json.dumps({"query": prompt}),
+        "output": output,
+        "search_results": {"results": results, "images": []},
+    }
+
+
+class Answer:
+    """One emulated answer: text or a tool call, with reasoning and tool work."""
+
+    def __init__(
+        self,
+        *,
+        content: str | None,
+        tool_calls: list[dict[str, Any]],
+        reasoning: str | None,
+        raw_reasoning: bool,
+        executed_tools: list[dict[str, Any]],
+    ) -> None:
+        self.tool_calls = tool_calls
+        self.reasoning = reasoning if not raw_reasoning else None
+        self.executed_tools = executed_tools
+        text = content
+        if raw_reasoning and reasoning and content is not None:
+            text = f"<think>{reasoning}</think>\n{content}"
+        self.content = text
+        self.finish_reason = "tool_calls" if tool_calls else "stop"
+        self.content_pieces = pieces(text) if text is not None else []
+        self.reasoning_pieces = pieces(self.reasoning) if self.reasoning else []
+        call_pieces = [c["function"]["arguments"] for c in tool_calls]
+        self.reasoning_tokens = len(pieces(reasoning)) if reasoning else 0
+        visible = len(self.content_pieces) if not tool_calls else len(call_pieces)
+        self.completion_tokens = max(
+            1,
+            visible
+            + (len(self.reasoning_pieces) or (self.reasoning_tokens if raw_reasoning else 0)),
+        )
+
+    def message(self) -> dict[str, Any]:
+        """The non-streamed ``choices[0].message``."""
+        message: dict[str, Any] = {"role": "assistant"}
+        if self.tool_calls:
+            message["tool_calls"] = self.tool_calls
+        else:
+            message["content"] = self.content
+        if self.reasoning:
+            message["reasoning"] = self.reasoning
+        if self.executed_tools:
+            message["executed_tools"] = self.executed_tools
+        return message
+
+
+def _reasoning_mode(body: dict[str, Any], model: str) -> str:
+    """``hidden``, ``parsed`` or ``raw``, as section 2 says (the emulator reasons on
+    reasoning models only; gpt-oss models show it only when asked)."""
+    from synaptic_groq._catalog import CATALOG  # noqa: PLC0415
+
+    info = CATALOG.get(model)
+    if info is None or not info.reasoning:
+        return "hidden"
+    include = body.get("include_reasoning")
+    if include is not None:
+        return "parsed" if include else "hidden"
+    explicit = body.get("reasoning_format")
+    if explicit in ("hidden", "parsed", "raw"):
+        return str(explicit)
+    response_format = body.get("response_format")
+    json_mode = isinstance(response_format, dict) and response_format.get("type") != "text"
+    if model.startswith("openai/gpt-oss"):
+        return "parsed" if body.get("reasoning_effort") else "hidden"
+    return "parsed" if json_mode or body.get("tools") else "raw"
+
+
+def answer(body: dict[str, Any], model: str) -> Answer:
+    """The deterministic answer to ``body``."""
+    tool = choose_tool(body)
+    mode = _reasoning_mode(body, model)
+    reasoning = reasoning_text(body) if mode != "hidden" else None
+    builtin = any(
+        isinstance(t, dict) and t.get("type") in ("browser_search", "code_interpreter")
+        for t in body.get("tools") or []
+    )
+    executed = [search_tool(body)] if model.startswith("groq/compound") or builtin else []
+    if tool is not None:
+        return Answer(
+            content=None,
+            tool_calls=[tool_call(body, tool)],
+            reasoning=reasoning,
+            raw_reasoning=False,
+            executed_tools=executed,
+        )
+    content = structured_answer(body) or text_answer(body)
+    return Answer(
+        content=content,
+        tool_calls=[],
+        reasoning=reasoning,
+        raw_reasoning=mode == "raw",
+        executed_tools=executed,
+    )
+
+
+def usage_breakdown(model: str, token_usage: dict[str, Any]) -> dict[str, Any]:
+    """A compound answer's per-model usage (the answering model did it all here)."""
+    inner = "openai/gpt-oss-120b" if model == "groq/compound" else "openai/gpt-oss-20b"
+    return {"models": [{"model": inner, "usage": dict(token_usage)}]}

@@ -1,10 +1,19 @@
 """``GroqEmulator``: an offline Groq on loopback, for demos, apps' tests and ours.
 
-A real HTTP/1.1 server (the standard library's threading server: no dependency, one
-thread per connection, a deep accept backlog so 256 concurrent clients connect at once)
-speaking Groq's API as groq-api.md describes. It validates requests as strictly as Groq
-(unknown properties are a 400), answers deterministically, enforces a per-minute budget
-with ``x-ratelimit-*`` headers and 429s, and plays scripted faults.
+A real HTTP/1.1 server (asyncio, standard library only: see ``_server``) speaking Groq's
+API as groq-api.md describes. It validates requests as strictly as Groq (unknown
+properties are a 400; inputs past the context window or ``max_tokens`` past the model's
+maximum are 400s with Groq's codes; a body past ``max_body_bytes`` is a 413 read no
+further), checks API keys (401 ``invalid_api_key``), answers deterministically (text,
+structured output valid against the request's JSON schema, forced tool calls, reasoning
+as ``reasoning_format`` asks, a simulated web search for compound systems), enforces
+Groq's limits per API key and model (requests and tokens, per minute and per day,
+refilled continuously, with Groq's ``x-ratelimit-*`` pairing, 429s and 413s), counts
+what it served (``GET /emulator/stats``), and plays scripted faults.
+
+Token counts are estimates: about 4 characters of message text per token plus 4 per
+message, and one token per streamed piece of the answer (a word with its space). They
+are deterministic, so tests can assert on them; they are not Groq's tokenizer.
 """
 
 from __future__ import annotations
@@ -22,11 +31,12 @@ from synaptic_groq.emulator import _answers as answers
 from synaptic_groq.emulator import _wire as wire
 from synaptic_groq.emulator._faults import Fault, FaultPlan, Scenario
 from synaptic_groq.emulator._limits import RateBudget
+from synaptic_groq.emulator._stats import Stats
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from synaptic_groq.emulator._server import Reply
+    from synaptic_groq.emulator._server import Reply, Server
 
 logger = get_logger("emulator")
 
@@ -43,6 +53,56 @@ _TOP_LEVEL = frozenset(
 _MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "reasoning"})
 _REJECTED = frozenset({"logit_bias", "logprobs", "top_logprobs"})
 _RETIRED_AS_NOT_FOUND = frozenset({"llama-3.3-70b-versatile", "llama-3.1-8b-instant"})
+_STATUS_KINDS = frozenset(
+    {
+        "rate_limit",
+        "capacity",
+        "server_error",
+        "unavailable",
+        "bad_gateway",
+        "not_available_for_plan",
+    }
+)
+
+
+def _check_modes(body: dict[str, Any]) -> None:
+    """Section 2's rules for reasoning and JSON mode."""
+    if body.get("reasoning_format") is not None and body.get("include_reasoning") is not None:
+        raise _bad("reasoning_format and include_reasoning cannot both be set", "reasoning_format")
+    response_format = body.get("response_format")
+    json_mode = isinstance(response_format, dict) and response_format.get("type") in (
+        "json_object",
+        "json_schema",
+    )
+    tools = bool(body.get("tools"))
+    if body.get("reasoning_format") == "raw" and (json_mode or tools):
+        raise _bad(
+            "reasoning_format 'raw' is not supported with JSON mode or tool calling; use "
+            "'parsed' or 'hidden'",
+            "reasoning_format",
+        )
+    if json_mode and tools and not str(body.get("model", "")).startswith("openai/gpt-oss"):
+        raise _bad("json mode cannot be combined with tool/function calling", "response_format")
+
+
+def _generation_failed(fault: Fault, request_id: str, body: dict[str, Any]) -> Reply:
+    """Groq's 400 when the model's output failed JSON or tool-call validation; the
+    output is kept in ``failed_generation``."""
+    from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
+
+    if fault.kind == "json_validate_failed":
+        message = fault.message or (
+            "Failed to generate JSON. Please adjust your prompt. See 'failed_generation' for "
+            "more details."
+        )
+        generation = '{"answer": "unfinished'
+    else:
+        message = fault.message or "Tool choice is required, but model did not call a tool"
+        generation = ""
+    error = wire.error_body(
+        message, "invalid_request_error", fault.kind, failed_generation=generation
+    )
+    return Reply.json(400, error, request_id)
 
 
 class RequestError(Exception):
@@ -62,9 +122,13 @@ def _bad(message: str, param: str | None = None) -> RequestError:
 class GroqEmulator:
     """``with GroqEmulator() as groq: GroqConfig("any-key", model, base_url=groq.base_url)``.
 
-    ``requests_per_minute`` / ``tokens_per_minute`` set the budget behind the
-    ``x-ratelimit-*`` headers; ``scenario`` (a ``Scenario`` or a path) scripts faults;
-    ``add_fault`` scripts more at run time. ``requests`` records every body received.
+    Limits (Groq's, per API key and model): ``requests_per_minute``,
+    ``tokens_per_minute``, ``requests_per_day`` (14,400 by default, as Groq's free tier),
+    ``tokens_per_day``; ``cached_tokens`` prompt tokens of every request are reported as
+    cached and not counted. ``api_keys``: the keys accepted (default: any non-blank key).
+    ``max_body_bytes``: the largest request body read. ``scenario`` (a ``Scenario`` or a
+    path) sets any of these and scripts faults; ``add_fault`` scripts more at run time.
+    ``requests`` records every chat body received; ``stats()`` counts what was served.
     ``clock`` (monotonic seconds) is injectable so tests can move time.
     """
 
@@ -73,8 +137,13 @@ class GroqEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        requests_per_minute: int = 1000,
-        tokens_per_minute: int = 1_000_000,
+        requests_per_minute: int | None = 1000,
+        tokens_per_minute: int | None = 1_000_000,
+        requests_per_day: int | None = 14_400,
+        tokens_per_day: int | None = None,
+        cached_tokens: int = 0,
+        api_keys: Iterable[str] | None = None,
+        max_body_bytes: int = 20 * 1024 * 1024,
         scenario: Scenario | str | None = None,
         extra_models: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
@@ -84,18 +153,30 @@ class GroqEmulator:
         scenario = scenario or Scenario()
         self.host = host
         self.port = port
+
+        def pick(name: str, given: Any) -> Any:
+            value = getattr(scenario, name, None)
+            return given if value is None else value
+
         self.budget = RateBudget(
-            scenario.requests_per_minute or requests_per_minute,
-            scenario.tokens_per_minute or tokens_per_minute,
+            pick("requests_per_minute", requests_per_minute),
+            pick("tokens_per_minute", tokens_per_minute),
+            requests_per_day=pick("requests_per_day", requests_per_day),
+            tokens_per_day=pick("tokens_per_day", tokens_per_day),
             clock=clock,
         )
+        self.cached_tokens = int(pick("cached_tokens", cached_tokens))
+        keys = pick("api_keys", api_keys)
+        self.api_keys: frozenset[str] | None = None if keys is None else frozenset(keys)
+        self.max_body_bytes = int(pick("max_body_bytes", max_body_bytes))
         self.faults = FaultPlan(scenario.faults)
         self.extra_models = set(extra_models)
         self.requests: list[dict[str, Any]] = []
+        self.stats = Stats()
         self.stopping = threading.Event()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._server: Any = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -110,45 +191,62 @@ class GroqEmulator:
         """``http://127.0.0.1:PORT/openai/v1``: pass it as ``GroqConfig(base_url=...)``."""
         return f"{self.host_url}/openai/v1"
 
-    def start(self) -> Self:
-        """Listen (on a free port when ``port=0``) and serve in a background thread."""
-        from synaptic_groq.emulator._server import make_server  # noqa: PLC0415 (cycle)
+    def _bind(self) -> Server:
+        """Bind in the calling thread, which then serves (never an already running loop)."""
+        from synaptic_groq.emulator._server import Server  # noqa: PLC0415 (cycle)
 
-        self._server = make_server(self, self.host, self.port)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.stopping.clear()
+        server = Server(self, self.host, self.port)
+        self.port = server.port
+        self._server = server
+        return server
+
+    def start(self) -> Self:
+        """Listen (on a free port when ``port=0``) and serve in a background thread;
+        a port already in use raises here, in the caller's thread."""
+        bound = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            try:
+                server = self._bind()
+            except BaseException as error:
+                failure.append(error)
+                bound.set()
+                return
+            bound.set()
+            server.run()
+
+        self._thread = threading.Thread(target=serve, name="groq-emulator", daemon=True)
         self._thread.start()
+        bound.wait(30)
+        if failure:
+            self._thread.join(5)
+            self._thread = None
+            raise failure[0]
         logger.info("Groq emulator listening on %s", self.base_url)
         return self
 
     def stop(self) -> None:
-        """Stop serving; stalled responses are released at once."""
+        """Stop serving; stalled responses are released and connections closed at once."""
         self.stopping.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.close_connections()
-            self._server.server_close()
-            self._server = None
+            self._server.stop()
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+        self._server = None
 
     def serve_forever(self, ready: Callable[[GroqEmulator], None] | None = None) -> None:
         """Serve in the calling thread until interrupted (the CLI's ``emulator``);
         ``ready`` is called once the port is bound."""
-        from synaptic_groq.emulator._server import make_server  # noqa: PLC0415 (cycle)
-
-        self._server = make_server(self, self.host, self.port)
-        self.port = self._server.server_address[1]
+        server = self._bind()
         if ready is not None:
             ready(self)
         try:
-            self._server.serve_forever(poll_interval=0.2)
+            server.run()
         finally:
             self.stopping.set()
-            self._server.server_close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -217,6 +315,7 @@ class GroqEmulator:
         stop = body.get("stop")
         if isinstance(stop, list) and len(stop) > 4:
             raise _bad("'stop' : maximum number of items is 4", "stop")
+        _check_modes(body)
         temperature = body.get("temperature", 1)
         if not isinstance(temperature, int | float) or not 0 <= temperature <= 2:
             raise _bad("'temperature' : number must be at most 2", "temperature")
@@ -239,103 +338,149 @@ class GroqEmulator:
             if role == "tool" and not message.get("tool_call_id"):
                 raise _bad(f"'messages.{index}.tool_call_id' : property is missing", "messages")
 
-    def chat(self, body: Any, fault_header: str | None) -> Reply:
+    # --- keys, stats, admin --------------------------------------------------------
+
+    def check_key(self, authorization: str, request_id: str) -> Reply | None:
+        """None if the bearer key is accepted, else Groq's 401 ``invalid_api_key``."""
+        from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
+
+        scheme, _, key = authorization.partition(" ")
+        key = key.strip()
+        if scheme.lower() == "bearer" and key and (self.api_keys is None or key in self.api_keys):
+            return None
+        return self.counted(Reply.error(401, "Invalid API Key", request_id, code="invalid_api_key"))
+
+    def counted(self, reply: Reply) -> Reply:
+        """Count ``reply`` in the stats and return it."""
+        self.stats.count(reply.status)
+        return reply
+
+    def admin(self, method: str, path: str) -> Reply:
+        """``GET /emulator/stats`` and ``POST /emulator/reset`` (no key needed)."""
+        from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
+
+        if method == "GET" and path == "/emulator/stats":
+            return Reply.json(200, self.stats.snapshot(), "req_emu_admin")
+        if method == "POST" and path == "/emulator/reset":
+            self.reset()
+            return Reply.json(200, {"reset": True}, "req_emu_admin")
+        return Reply.error(404, f"unknown emulator endpoint {method} {path}", "req_emu_admin")
+
+    def reset(self) -> None:
+        """Clear the stats, the recorded requests and the limits' usage."""
+        self.stats.reset()
+        self.budget.reset()
+        with self._lock:
+            self.requests.clear()
+
+    # --- chat ----------------------------------------------------------------------
+
+    def _sizes(self, body: dict[str, Any], prompt_tokens: int) -> None:
+        """Groq's 400s for ``max_tokens`` past the model's maximum and for a prompt (plus
+        the completion asked for) past its context window."""
+        info = CATALOG.get(str(body["model"]))
+        requested = body.get("max_completion_tokens", body.get("max_tokens"))
+        requested = requested if isinstance(requested, int) else 0
+        field = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+        limit = info.max_completion_tokens if info is not None else None
+        if limit and requested > limit:
+            message = (
+                f"`{field}` must be less than or equal to `{limit}`, the maximum value for "
+                f"`{field}` is less than the `context_window` for this model"
+            )
+            raise _bad(message, field)
+        window = info.context_window if info is not None else None
+        if window and prompt_tokens + requested > window:
+            message = (
+                f"Please reduce the length of the messages or completion. This model's "
+                f"maximum context length is {window} tokens; the request has "
+                f"{prompt_tokens} in the messages and {requested} for the completion."
+            )
+            error = wire.error_body(
+                message, "invalid_request_error", "context_length_exceeded", param="messages"
+            )
+            raise RequestError(400, error)
+
+    def _too_large(self, model: str, tokens: int, limit: int, request_id: str) -> Reply:
+        from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
+
+        message = (
+            f"Request too large for model `{model}` in organization `org_emulator` service "
+            f"tier `on_demand` on tokens per minute (TPM): Limit {limit}, Requested {tokens}, "
+            "please reduce your message size and try again. Visit "
+            "https://console.groq.com/docs/rate-limits for more information."
+        )
+        return self.counted(Reply.error(413, message, request_id, "tokens", "rate_limit_exceeded"))
+
+    def chat(self, body: Any, fault_header: str | None, *, key: str = "") -> Reply:
         """Everything about one chat request except writing bytes (see ``_server``)."""
         from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
 
         request_id = self.next_request_id()
         try:
             body = self.validate(body)
+            prompt_tokens = answers.estimate_tokens(body)
+            self._sizes(body, prompt_tokens)
         except RequestError as error:
-            return Reply.json(error.status, error.body, request_id)
+            return self.counted(Reply.json(error.status, error.body, request_id))
         with self._lock:
             self.requests.append(body)
-        fault = self.faults.next(fault_header)
-        verdict = self.budget.admit()
-        if not verdict.allowed:
-            return Reply.rate_limited(self, verdict, body, request_id)
-        headers = verdict.headers
-        if fault is not None and fault.kind in (
-            "rate_limit",
-            "capacity",
-            "server_error",
-            "unavailable",
-            "bad_gateway",
-        ):
-            return Reply.for_fault(fault, headers, request_id, body)
-        tool = answers.choose_tool(body)
-        prompt_tokens = answers.estimate_tokens(body)
-        if tool is not None:
-            call = answers.tool_call(body, tool)
-            message: dict[str, Any] = {"role": "assistant", "tool_calls": [call]}
-            parts = [call["function"]["arguments"]]
-            finish = "tool_calls"
-        else:
-            text = answers.text_answer(body)
-            message = {"role": "assistant", "content": text}
-            parts = answers.pieces(text)
-            finish = "stop"
-        token_usage = wire.usage(prompt_tokens, len(parts))
-        headers = self.budget.spend_tokens(token_usage["total_tokens"])
-        completion_id = f"chatcmpl-emu-{request_id[8:]}"
         model = str(body["model"])
+        requested = body.get("max_completion_tokens", body.get("max_tokens"))
+        cached = min(self.cached_tokens, prompt_tokens)
+        counted = prompt_tokens - cached
+        limit = self.budget.never_fits(counted + (requested if isinstance(requested, int) else 0))
+        if limit is not None:
+            return self._too_large(model, counted, limit, request_id)
+        fault = self.faults.next(fault_header)
+        verdict = self.budget.admit(key, model, counted)
+        if not verdict.allowed:
+            return self.counted(Reply.rate_limited(verdict, body, request_id))
+        if fault is not None and fault.kind in _STATUS_KINDS:
+            return self.counted(Reply.for_fault(fault, verdict.headers, request_id, body))
+        failed = fault is not None and fault.kind in ("json_validate_failed", "tool_use_failed")
+        if failed and not (fault.kind == "tool_use_failed" and body.get("stream")):  # type: ignore[union-attr]
+            return self.counted(_generation_failed(fault, request_id, body))  # type: ignore[arg-type]
+        answer = answers.answer(body, model)
+        completion_tokens = answer.completion_tokens
+        token_usage = wire.usage(prompt_tokens, completion_tokens)
+        if cached:
+            token_usage["prompt_tokens_details"] = {"cached_tokens": cached}
+        if answer.reasoning_tokens:
+            token_usage["completion_tokens_details"] = {"reasoning_tokens": answer.reasoning_tokens}
+        headers = self.budget.settle(key, model, counted, counted + completion_tokens)
+        self.stats.count(200, prompt_tokens, completion_tokens)
+        completion_id = f"chatcmpl-emu-{request_id[8:]}"
         seed = body.get("seed") if isinstance(body.get("seed"), int) else None
+        breakdown = answers.usage_breakdown(model, token_usage) if answer.executed_tools else None
         if not body.get("stream"):
             data = wire.completion(
                 completion_id=completion_id,
                 request_id=request_id,
                 model=model,
-                message=message,
-                finish_reason=finish,
+                message=answer.message(),
+                finish_reason=answer.finish_reason,
                 token_usage=token_usage,
                 seed=seed,
             )
+            data["usage_breakdown"] = breakdown
             return Reply.completion(data, headers, request_id, fault)
-        x_groq: dict[str, Any] = {"id": request_id}
-        if seed is not None:
-            x_groq["seed"] = seed
-        frames = [
-            wire.sse(
-                wire.chunk(
-                    completion_id,
-                    model,
-                    {"role": "assistant", "content": "" if tool is None else None},
-                    x_groq=x_groq,
-                )
-            )
-        ]
-        if tool is not None:
-            call = message["tool_calls"][0]
-            frames.append(
-                wire.sse(wire.chunk(completion_id, model, {"tool_calls": [{"index": 0, **call}]}))
-            )
-        else:
-            frames += [
-                wire.sse(wire.chunk(completion_id, model, {"content": piece})) for piece in parts
-            ]
-        final_groq = {"id": request_id, "usage": token_usage}
-        frames.append(
-            wire.sse(
-                wire.chunk(completion_id, model, {}, finish, x_groq=final_groq, usage=token_usage)
-            )
+        frames = wire.stream_frames(
+            answer,
+            completion_id=completion_id,
+            request_id=request_id,
+            model=model,
+            token_usage=token_usage,
+            seed=seed,
+            breakdown=breakdown,
+            include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
         )
-        options = body.get("stream_options")
-        if isinstance(options, dict) and options.get("include_usage"):
-            frames.append(
-                wire.sse(
-                    {
-                        "id": completion_id,
-                        "object": "chat.completion.chunk",
-                        "created": wire.CREATED,
-                        "model": model,
-                        "system_fingerprint": wire.FINGERPRINT,
-                        "choices": [],
-                        "usage": token_usage,
-                        "x_groq": {"id": request_id},
-                    }
-                )
+        if fault is not None and fault.kind == "tool_use_failed":
+            # Section 9's stream: the reasoning, then the error frame (no [DONE]).
+            keep = 1 + len(answer.reasoning_pieces)
+            return Reply.stream(
+                [*frames[:keep], wire.tool_use_failed_frame()], headers, request_id, None
             )
-        frames.append(wire.sse("[DONE]"))
         return Reply.stream(frames, headers, request_id, fault)
 
     def models(self) -> dict[str, Any]:

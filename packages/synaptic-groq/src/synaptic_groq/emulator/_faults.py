@@ -17,6 +17,10 @@ request from the ``x-emulator-fault`` header (a kind name). Kinds:
 ``reset``          the connection is dropped mid-body
 ``slow_first_byte`` waits ``delay`` seconds before answering
 ``stall``          sends ``after_chunks`` chunks, then nothing for ``delay`` seconds
+``json_validate_failed``  400 ``json_validate_failed`` with ``failed_generation``
+``tool_use_failed``  400 ``tool_use_failed``; in a stream, the reasoning deltas
+                   and then section 9's ``event: error`` frame (status 400)
+``not_available_for_plan``  403 (a feature the plan does not include)
 =================  ==========================================================
 """
 
@@ -45,6 +49,9 @@ FaultKind = Literal[
     "reset",
     "slow_first_byte",
     "stall",
+    "json_validate_failed",
+    "tool_use_failed",
+    "not_available_for_plan",
 ]
 KINDS: tuple[str, ...] = FaultKind.__args__  # type: ignore[attr-defined]
 
@@ -90,11 +97,16 @@ class Scenario:
     faults: list[Fault] = field(default_factory=list)
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
+    requests_per_day: int | None = None
+    tokens_per_day: int | None = None
+    cached_tokens: int | None = None
+    api_keys: list[str] | None = None
+    max_body_bytes: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scenario:
         """Build from parsed TOML/JSON; unknown keys are errors."""
-        allowed = {"faults", "requests_per_minute", "tokens_per_minute"}
+        allowed = {f.name for f in fields(cls)}
         unknown = set(data) - allowed
         if unknown:
             msg = f"unknown scenario keys: {sorted(unknown)}; allowed: {sorted(allowed)}"
@@ -107,7 +119,7 @@ class Scenario:
                 msg = f"unknown fault keys: {sorted(extra)}; allowed: {sorted(known)}"
                 raise ValueError(msg)
             faults.append(Fault(**raw))
-        return cls(faults, data.get("requests_per_minute"), data.get("tokens_per_minute"))
+        return cls(faults, **{k: v for k, v in data.items() if k != "faults"})
 
     @classmethod
     def load(cls, path: str | Path) -> Scenario:

@@ -1,7 +1,13 @@
-"""A per-minute budget of requests and tokens, and the ``x-ratelimit-*`` headers of it.
+"""Groq's rate limits: requests and tokens, per minute and per day, per API key and model.
 
-Windows are fixed minutes from the first request (Groq's real windows differ; what
-matters for clients is the headers and the 429). The clock is injectable.
+Each limit is a bucket refilled continuously (a limit of 6,000 tokens per minute gives
+back 100 tokens a second), so a client that paces itself sees steady progress rather
+than minute edges. A request needs one request from both request buckets and its
+estimated prompt tokens from both token buckets; its real tokens are debited when the
+answer is known. The headers follow Groq's pairing (groq-api.md sections 6 and 9):
+``limit-requests`` / ``remaining-requests`` / ``reset-requests`` describe the **per-day**
+request limit, the ``-tokens`` ones the **per-minute** token limit; ``reset-*`` is the
+time until that bucket is full again. The clock is injectable.
 """
 
 from __future__ import annotations
@@ -10,16 +16,34 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def go_duration(seconds: float) -> str:
     """Seconds as a Go duration, the way Groq writes them: ``2m59.56s``, ``7.66s``, ``350ms``."""
     if seconds < 1:
         return f"{round(seconds * 1000)}ms"
-    minutes, rest = divmod(seconds, 60)
+    hours, rest = divmod(seconds, 3600)
+    minutes, rest = divmod(rest, 60)
     text = f"{rest:.2f}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{int(hours)}h{int(minutes)}m{text}"
     return f"{int(minutes)}m{text}" if minutes else text
+
+
+def retry_after_header(seconds: float) -> str:
+    """Whole seconds, rounded up, as Groq sends ``retry-after``."""
+    return str(max(1, math.ceil(seconds)))
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Requests and tokens per minute and per day (None: no such limit)."""
+
+    requests_per_minute: int | None = 1000
+    tokens_per_minute: int | None = 1_000_000
+    requests_per_day: int | None = 500_000
+    tokens_per_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,64 +52,168 @@ class Verdict:
 
     allowed: bool
     headers: dict[str, str]
-    retry_after: float
-    which: str  # "requests" or "tokens" when refused
+    retry_after: float = 0.0
+    which: str = ""  # "requests" or "tokens" when refused
+    what: str = ""  # "tokens per minute (TPM)" ...
+    limit: int = 0
+    used: int = 0
+    requested: int = 0
+
+
+@dataclass
+class _Bucket:
+    capacity: int
+    period: float  # seconds to refill from empty
+    level: float = field(init=False)
+    stamp: float | None = None
+
+    def __post_init__(self) -> None:
+        self.level = float(self.capacity)
+
+    def refill(self, now: float) -> None:
+        if self.stamp is not None and now > self.stamp:
+            rate = self.capacity / self.period
+            self.level = min(self.capacity, self.level + (now - self.stamp) * rate)
+        self.stamp = now
+
+    def wait_for(self, amount: float) -> float:
+        """Seconds until ``amount`` is available (0 if it is)."""
+        if self.level >= amount:
+            return 0.0
+        return (amount - self.level) * self.period / self.capacity
+
+    def until_full(self) -> float:
+        return (self.capacity - self.level) * self.period / self.capacity
+
+
+_NAMES = {
+    ("requests", 60.0): ("requests per minute (RPM)", "requests"),
+    ("requests", 86_400.0): ("requests per day (RPD)", "requests"),
+    ("tokens", 60.0): ("tokens per minute (TPM)", "tokens"),
+    ("tokens", 86_400.0): ("tokens per day (TPD)", "tokens"),
+}
+
+
+class _Budget:
+    """The four buckets of one (API key, model)."""
+
+    def __init__(self, limits: Limits) -> None:
+        def bucket(capacity: int | None, period: float) -> _Bucket | None:
+            return None if capacity is None else _Bucket(capacity, period)
+
+        self.requests = [
+            (b, 60.0) for b in [bucket(limits.requests_per_minute, 60.0)] if b is not None
+        ] + [(b, 86_400.0) for b in [bucket(limits.requests_per_day, 86_400.0)] if b is not None]
+        self.tokens = [
+            (b, 60.0) for b in [bucket(limits.tokens_per_minute, 60.0)] if b is not None
+        ] + [(b, 86_400.0) for b in [bucket(limits.tokens_per_day, 86_400.0)] if b is not None]
+        self.limits = limits
+
+    def refill(self, now: float) -> None:
+        for bucket, _ in (*self.requests, *self.tokens):
+            bucket.refill(now)
+
+    def headers(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        day = next((b for b, p in self.requests if p == 86_400.0), None)
+        requests = day or next((b for b, _ in self.requests), None)
+        minute = next((b for b, p in self.tokens if p == 60.0), None)
+        tokens = minute or next((b for b, _ in self.tokens), None)
+        if requests is not None:
+            headers["x-ratelimit-limit-requests"] = str(requests.capacity)
+            headers["x-ratelimit-remaining-requests"] = str(max(0, math.floor(requests.level)))
+            headers["x-ratelimit-reset-requests"] = go_duration(requests.until_full())
+        if tokens is not None:
+            headers["x-ratelimit-limit-tokens"] = str(tokens.capacity)
+            headers["x-ratelimit-remaining-tokens"] = str(max(0, math.floor(tokens.level)))
+            headers["x-ratelimit-reset-tokens"] = go_duration(tokens.until_full())
+        return headers
 
 
 class RateBudget:
-    """``requests_per_minute`` and ``tokens_per_minute``, refilled every minute."""
+    """Groq's limits for every (API key, model) that sends requests. Thread-safe.
+
+    ``requests_per_minute`` / ``tokens_per_minute`` keep their wave-1 meaning; the
+    per-day limits and ``limits_for`` (per model) are Groq's other dimensions.
+    """
 
     def __init__(
         self,
-        requests_per_minute: int = 1000,
-        tokens_per_minute: int = 1_000_000,
+        requests_per_minute: int | None = 1000,
+        tokens_per_minute: int | None = 1_000_000,
         *,
+        requests_per_day: int | None = 500_000,
+        tokens_per_day: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.requests_per_minute = requests_per_minute
-        self.tokens_per_minute = tokens_per_minute
+        self.limits = Limits(
+            requests_per_minute, tokens_per_minute, requests_per_day, tokens_per_day
+        )
         self._clock = clock
         self._lock = threading.Lock()
-        self._window_start: float | None = None
-        self._requests = 0
-        self._tokens = 0
+        self._budgets: dict[tuple[str, str], _Budget] = {}
 
-    def _roll(self, now: float) -> float:
-        if self._window_start is None or now - self._window_start >= 60:
-            self._window_start, self._requests, self._tokens = now, 0, 0
-        return 60 - (now - self._window_start)
+    @property
+    def requests_per_minute(self) -> int | None:
+        return self.limits.requests_per_minute
 
-    def _headers(self, reset: float) -> dict[str, str]:
-        return {
-            "x-ratelimit-limit-requests": str(self.requests_per_minute),
-            "x-ratelimit-limit-tokens": str(self.tokens_per_minute),
-            "x-ratelimit-remaining-requests": str(
-                max(0, self.requests_per_minute - self._requests)
-            ),
-            "x-ratelimit-remaining-tokens": str(max(0, self.tokens_per_minute - self._tokens)),
-            "x-ratelimit-reset-requests": go_duration(reset),
-            "x-ratelimit-reset-tokens": go_duration(reset),
-        }
+    @property
+    def tokens_per_minute(self) -> int | None:
+        return self.limits.tokens_per_minute
 
-    def admit(self) -> Verdict:
-        """Take one request from the budget, or refuse it with the time to wait."""
+    def reset(self) -> None:
+        """Every bucket full again."""
         with self._lock:
-            reset = self._roll(self._clock())
-            if self._requests >= self.requests_per_minute:
-                return Verdict(False, self._headers(reset), reset, "requests")
-            if self._tokens >= self.tokens_per_minute:
-                return Verdict(False, self._headers(reset), reset, "tokens")
-            self._requests += 1
-            return Verdict(True, self._headers(reset), 0.0, "")
+            self._budgets.clear()
+
+    def _budget(self, key: str, model: str) -> _Budget:
+        budget = self._budgets.get((key, model))
+        if budget is None:
+            budget = self._budgets[(key, model)] = _Budget(self.limits)
+        budget.refill(self._clock())
+        return budget
+
+    def never_fits(self, tokens: int) -> int | None:
+        """The per-minute token limit when one request's ``tokens`` exceed it (Groq: 413)."""
+        limit = self.limits.tokens_per_minute
+        return limit if limit is not None and tokens > limit else None
+
+    def admit(self, key: str = "", model: str = "", tokens: int = 0) -> Verdict:
+        """Take one request and ``tokens`` (the prompt's estimate), or refuse with the wait."""
+        with self._lock:
+            budget = self._budget(key, model)
+            for kind, buckets, amount in (
+                ("requests", budget.requests, 1),
+                ("tokens", budget.tokens, tokens),
+            ):
+                for bucket, period in buckets:
+                    wait = bucket.wait_for(amount)
+                    if wait > 0:
+                        what, which = _NAMES[(kind, period)]
+                        return Verdict(
+                            False,
+                            budget.headers(),
+                            wait,
+                            which,
+                            what,
+                            bucket.capacity,
+                            bucket.capacity - max(0, math.floor(bucket.level)),
+                            amount,
+                        )
+            for bucket, _ in budget.requests:
+                bucket.level -= 1
+            for bucket, _ in budget.tokens:
+                bucket.level -= tokens
+            return Verdict(True, budget.headers())
+
+    def settle(self, key: str, model: str, reserved: int, used: int) -> dict[str, str]:
+        """Replace the ``reserved`` estimate by the ``used`` tokens; the headers after."""
+        with self._lock:
+            budget = self._budget(key, model)
+            for bucket, _ in budget.tokens:
+                bucket.level -= used - reserved
+            return budget.headers()
 
     def spend_tokens(self, tokens: int) -> dict[str, str]:
-        """Record tokens used; the headers after spending them."""
-        with self._lock:
-            reset = self._roll(self._clock())
-            self._tokens += tokens
-            return self._headers(reset)
-
-
-def retry_after_header(seconds: float) -> str:
-    """Whole seconds, rounded up, as Groq sends ``retry-after``."""
-    return str(max(1, math.ceil(seconds)))
+        """Wave-1 form: debit ``tokens`` from the default key and model."""
+        return self.settle("", "", 0, tokens)

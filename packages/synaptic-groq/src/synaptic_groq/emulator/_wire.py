@@ -110,3 +110,86 @@ def model_entry(model_id: str) -> dict[str, Any]:
             info.max_completion_tokens if info and info.max_completion_tokens else 8_192
         ),
     }
+
+
+def error_frame(message: str | None = None) -> bytes:
+    """The in-stream error frame real Groq traffic shows (groq-api.md section 9):
+    ``event: error`` with the error object and its ``status_code``."""
+    body = error_body(message or "Service Unavailable", "internal_server_error", status_code=503)
+    return b"event: error\n" + sse(body)
+
+
+def tool_use_failed_frame() -> bytes:
+    """Section 9's frame byte for byte: a required tool call the model did not make."""
+    body = error_body(
+        "Tool choice is required, but model did not call a tool",
+        "invalid_request_error",
+        "tool_use_failed",
+        failed_generation="",
+        status_code=400,
+    )
+    return b"event: error\n" + sse(body)
+
+
+def stream_frames(
+    answer: Any,
+    *,
+    completion_id: str,
+    request_id: str,
+    model: str,
+    token_usage: dict[str, Any],
+    seed: int | None,
+    breakdown: dict[str, Any] | None,
+    include_usage: bool,
+) -> list[bytes]:
+    """The SSE frames of an answer, as Groq streams them (sections 4 and 9): the first
+    chunk with ``x_groq.id`` and ``seed``, reasoning deltas, executed tools (arguments,
+    then results), content or the tool call, the last chunk with usage (and the usage
+    breakdown), a usage-only chunk when asked, ``[DONE]``."""
+    x_groq: dict[str, Any] = {"id": request_id}
+    if seed is not None:
+        x_groq["seed"] = seed
+    first_delta = {"role": "assistant", "content": None if answer.tool_calls else ""}
+    frames = [sse(chunk(completion_id, model, first_delta, x_groq=x_groq))]
+    frames += [
+        sse(chunk(completion_id, model, {"reasoning": piece, "channel": "analysis"}))
+        for piece in answer.reasoning_pieces
+    ]
+    for tool in answer.executed_tools:
+        started = {k: tool[k] for k in ("index", "type", "arguments")}
+        frames.append(sse(chunk(completion_id, model, {"executed_tools": [started]})))
+        frames.append(sse(chunk(completion_id, model, {"executed_tools": [tool]})))
+    if answer.tool_calls:
+        calls = [{"index": i, **call} for i, call in enumerate(answer.tool_calls)]
+        frames.append(sse(chunk(completion_id, model, {"tool_calls": calls})))
+    else:
+        frames += [
+            sse(chunk(completion_id, model, {"content": piece})) for piece in answer.content_pieces
+        ]
+    final_groq: dict[str, Any] = {"id": request_id, "usage": token_usage}
+    if breakdown is not None:
+        final_groq["usage_breakdown"] = breakdown
+    frames.append(
+        sse(
+            chunk(
+                completion_id, model, {}, answer.finish_reason, x_groq=final_groq, usage=token_usage
+            )
+        )
+    )
+    if include_usage:
+        frames.append(
+            sse(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": CREATED,
+                    "model": model,
+                    "system_fingerprint": FINGERPRINT,
+                    "choices": [],
+                    "usage": token_usage,
+                    "x_groq": {"id": request_id},
+                }
+            )
+        )
+    frames.append(sse("[DONE]"))
+    return frames
