@@ -59,7 +59,7 @@ import click
     show_default=True,
     help="Largest request body read; larger ones get 413.",
 )
-def emulator(  # noqa: PLR0913 (click passes every option by keyword)
+def emulator(
     *,
     host: str,
     port: int,
