@@ -173,12 +173,23 @@ def main() -> None:
         "",
         "Ratios are synaptic's cost relative to the other client: below 1.00x, synaptic is faster.",
     ]
+    from benchmarks import emulator as emulator_bench
+
+    print("emulator: starting", file=sys.stderr)
+    emulator = emulator_bench.main()
+    lines += ["", emulator["table"]]
     table = "\n".join(lines)
     print(table)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
     (RESULTS / "latest.json").write_text(
         json.dumps(
-            {"medians": medians, "targets_hold": verdicts, "ceiling": ceiling, "samples": raw},
+            {
+                "medians": medians,
+                "targets_hold": verdicts,
+                "ceiling": ceiling,
+                "samples": raw,
+                "emulator": {k: v for k, v in emulator.items() if k != "table"},
+            },
             indent=1,
         )
         + "\n",
