@@ -130,8 +130,8 @@ def main() -> dict[str, Any]:
     samples: dict[str, dict[int, list[float]]] = {"server": {}, "emulator": {}}
     try:
         for connections, total in REQUESTS.items():
-            for name in samples:
-                samples[name][connections] = []
+            for by_connections in samples.values():
+                by_connections[connections] = []
             for index in range(ROUNDS):
                 order = ("server", "emulator") if index % 2 == 0 else ("emulator", "server")
                 for name in order:
