@@ -16,11 +16,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import groq as official
 import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+import groq as official
 from synaptic_core import (
     AIMessageChunk,
     AuthenticationError,
@@ -37,7 +37,7 @@ from synaptic_core import (
     ToolUseFailedError,
 )
 from synaptic_groq import GroqChatModel, GroqConfig, GroqExtras, browser_search
-from synaptic_groq.emulator import Fault, GroqEmulator, Scenario
+from synaptic_groq.emulator import GroqEmulator, Scenario
 
 ROOT = Path(__file__).parent.parent.parent
 
