@@ -348,7 +348,7 @@ def test_a_100_mb_body_is_refused_with_flat_memory() -> None:
             )
             sent = 0
             chunk = b"x" * (1024 * 1024)
-            with pytest.raises(OSError):  # the server answers and closes long before the end
+            with pytest.raises((BrokenPipeError, ConnectionResetError)):  # closed long before
                 while sent < size:
                     sock.sendall(chunk)
                     sent += len(chunk)
