@@ -36,6 +36,7 @@ def test_import_synaptic_groq_loads_only_what_a_request_needs() -> None:
         import sys
         from synaptic.groq import GroqChatModel, GroqConfig
         heavy = ("pluggy", "logging", "difflib", "httpx", "synaptic_groq._compound",
+                 "synaptic_groq._options", "synaptic_groq._accepted",
                  "synaptic_core._retry", "synaptic_core._fallback", "synaptic_core._fake_backend")
         print(sorted(m for m in heavy if m in sys.modules))
         from synaptic.groq import GroqExtras

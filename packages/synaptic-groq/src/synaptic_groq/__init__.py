@@ -9,7 +9,6 @@ citations, usage breakdown) typed through ``GroqExtras.of(response)``.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from synaptic_groq._accepted import ACCEPTED_FIELDS, REJECTED_FIELDS
 from synaptic_groq._catalog import (
     CATALOG,
     CATALOG_DATE,
@@ -22,23 +21,11 @@ from synaptic_groq._catalog import (
 from synaptic_groq._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, GroqConfig
 from synaptic_groq._model import GROQ, GroqChatModel, parse_model_entry
 from synaptic_groq._models import GroqModel
-from synaptic_groq._options import (
-    BUILTIN_TOOL_TYPES,
-    CompoundCustom,
-    CompoundModels,
-    CompoundTools,
-    Document,
-    GroqOptions,
-    SearchSettings,
-    WolframSettings,
-    browser_search,
-    code_interpreter,
-    document_part,
-)
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from synaptic_groq._accepted import ACCEPTED_FIELDS, REJECTED_FIELDS
     from synaptic_groq._compound import (
         BrowserResult,
         Chart,
@@ -54,26 +41,60 @@ if TYPE_CHECKING:
         SearchResults,
         UsageBreakdown,
     )
+    from synaptic_groq._options import (
+        BUILTIN_TOOL_TYPES,
+        CompoundCustom,
+        CompoundModels,
+        CompoundTools,
+        Document,
+        GroqOptions,
+        SearchSettings,
+        WolframSettings,
+        browser_search,
+        code_interpreter,
+        document_part,
+    )
 
-# The typed answer extras are read after a response arrives, never at import time.
-_LAZY = dict.fromkeys(
-    (
-        "BrowserResult",
-        "Chart",
-        "ChartElement",
-        "Citation",
-        "CodeResult",
-        "DocumentCitation",
-        "ExecutedTool",
-        "FunctionCitation",
-        "GroqExtras",
-        "ModelUsage",
-        "SearchResult",
-        "SearchResults",
-        "UsageBreakdown",
+# The typed answer extras, Groq's option builders and its field list are needed after
+# an answer arrives or when options are set, never at import time (cold start).
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "BrowserResult",
+            "Chart",
+            "ChartElement",
+            "Citation",
+            "CodeResult",
+            "DocumentCitation",
+            "ExecutedTool",
+            "FunctionCitation",
+            "GroqExtras",
+            "ModelUsage",
+            "SearchResult",
+            "SearchResults",
+            "UsageBreakdown",
+        ),
+        "synaptic_groq._compound",
     ),
-    "synaptic_groq._compound",
-)
+    **dict.fromkeys(
+        (
+            "BUILTIN_TOOL_TYPES",
+            "CompoundCustom",
+            "CompoundModels",
+            "CompoundTools",
+            "Document",
+            "GroqOptions",
+            "SearchSettings",
+            "WolframSettings",
+            "browser_search",
+            "code_interpreter",
+            "document_part",
+        ),
+        "synaptic_groq._options",
+    ),
+    "ACCEPTED_FIELDS": "synaptic_groq._accepted",
+    "REJECTED_FIELDS": "synaptic_groq._accepted",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -5,17 +5,27 @@ Groq's own options (reasoning, service tier), immutable and validated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr, ValidationInfo, field_validator
 from typing_extensions import Self
 
 from synaptic_core import ConfigError
 from synaptic_groq._catalog import ModelInfo, model_info, warn_if_retired
 from synaptic_groq._models import GroqModel
-from synaptic_groq._options import CitationOptions, CompoundCustom, Document, SearchSettings
 from synaptic_openai import UNSET, ChatConfig
+
+if TYPE_CHECKING:
+    from synaptic_groq._options import CompoundCustom, Document, SearchSettings
+
+    _SearchSettings = SearchSettings | None
+    _CompoundCustom = CompoundCustom | None
+    _Documents = list[Document] | None
+else:  # the option models load on first use, not at import (cold start): see _options_field
+    _SearchSettings = _CompoundCustom = _Documents = Any
+
+CitationOptions = Literal["enabled", "disabled"]
 
 DEFAULT_BASE_URL = "https://api.groq.com/openai/v1"
 API_KEY_ENV = "GROQ_API_KEY"
@@ -43,9 +53,9 @@ class GroqConfig(ChatConfig):
     reasoning_effort: str | None = None
     service_tier: ServiceTier | None = None
     include_reasoning: bool | None = None
-    search_settings: SearchSettings | None = None
-    compound_custom: CompoundCustom | None = None
-    documents: list[Document] | None = None
+    search_settings: _SearchSettings = None
+    compound_custom: _CompoundCustom = None
+    documents: _Documents = None
     citation_options: CitationOptions | None = None
 
     api_key_env: ClassVar[str] = API_KEY_ENV
@@ -62,6 +72,28 @@ class GroqConfig(ChatConfig):
         **options: Any,
     ) -> None:
         super().__init__(api_key, model, base_url=base_url, environ=environ, **options)
+
+    @field_validator("search_settings", "compound_custom", "documents", mode="before")
+    @classmethod
+    def _options_field(cls, value: Any, info: ValidationInfo) -> Any:
+        """Groq's option fields, validated into their typed models (loaded here, on the
+        first config that sets one, rather than when ``synaptic_groq`` is imported)."""
+        if value is None:
+            return None
+        from synaptic_groq import _options  # noqa: PLC0415
+
+        models: dict[str, type[BaseModel]] = {
+            "search_settings": _options.SearchSettings,
+            "compound_custom": _options.CompoundCustom,
+            "documents": _options.Document,
+        }
+        model = models[str(info.field_name)]
+        if info.field_name == "documents":
+            if not isinstance(value, list | tuple):
+                msg = "documents must be a list of Document"
+                raise ValueError(msg)
+            return [model.model_validate(item) for item in value]
+        return model.model_validate(value)
 
     @classmethod
     def new(cls, api_key: str, model: GroqModel | str) -> Self:

@@ -25,7 +25,6 @@ from synaptic_core import (
     suggest,
     truncate,
 )
-from synaptic_groq._accepted import check_request
 from synaptic_groq._catalog import (
     CATALOG,
     CATALOG_DATE,
@@ -40,6 +39,14 @@ from synaptic_openai import Dialect, OpenAIChatModel
 GROQ = Dialect(provider="groq", max_tokens_field="max_completion_tokens", stream_usage=True)
 
 
+def _check(model: str, request: ChatRequest, fields: Mapping[str, Any]) -> None:
+    """Refuse what Groq would refuse (``_accepted``, loaded on the first request that
+    carries extra fields, tools or Groq options)."""
+    from synaptic_groq._accepted import check_request  # noqa: PLC0415
+
+    check_request(model, request, fields)
+
+
 class GroqChatModel(OpenAIChatModel):
     """``GroqChatModel(GroqConfig(...))``; ``backend`` defaults to a pooled ``HttpBackend``."""
 
@@ -51,12 +58,12 @@ class GroqChatModel(OpenAIChatModel):
         self._config_options = {**config.wire_options(), **config.extra_body}
         self._checks_options = bool(self._config_options)
         if self._checks_options:
-            check_request(config.model, ChatRequest([]), self._config_options)
+            _check(config.model, ChatRequest([]), self._config_options)
 
     def _http_request(self, request: ChatRequest, *, stream: bool) -> HttpRequest:
         if request.extra or request.tools or self._checks_options:
             fields = {**self._config_options, **request.extra}
-            check_request(self.config.model, request, fields)
+            _check(self.config.model, request, fields)
         return super()._http_request(request, stream=stream)
 
     def _stream_facts(self, request: ChatRequest) -> dict[str, Any] | None:
