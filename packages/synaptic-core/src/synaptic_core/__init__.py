@@ -108,6 +108,7 @@ if TYPE_CHECKING:
     )
     from synaptic_core._scripted import ScriptedChatModel, ScriptedModelExhaustedError
     from synaptic_core._suggest import suggest
+    from synaptic_core.pacing import Limits, LocalRateLimiter, RateLimitedChatModel, TokenEstimator
 
 # Loaded on first use: the registry pulls in pluggy and importlib.metadata, the loader
 # tomllib, retries and fallbacks logging, suggestions difflib; a program that only
@@ -127,6 +128,10 @@ _LAZY = {
     "ScriptedModelExhaustedError": "synaptic_core._scripted",
     "suggest": "synaptic_core._suggest",
     "get_logger": "synaptic_core._logging",
+    "Limits": "synaptic_core.pacing",
+    "LocalRateLimiter": "synaptic_core.pacing",
+    "RateLimitedChatModel": "synaptic_core.pacing",
+    "TokenEstimator": "synaptic_core.pacing",
     "Provider": "synaptic_core._hooks",
     "ProviderSettings": "synaptic_core._hooks",
     "hookimpl": "synaptic_core._hooks",
@@ -180,6 +185,8 @@ __all__ = [
     "InsecureTransportWarning",
     "InvalidToolCall",
     "JsonValidateFailedError",
+    "Limits",
+    "LocalRateLimiter",
     "Message",
     "ModelDecommissionedError",
     "ModelNotFoundError",
@@ -193,6 +200,7 @@ __all__ = [
     "ProviderSettings",
     "RateLimitError",
     "RateLimitInfo",
+    "RateLimitedChatModel",
     "RequestTimeoutError",
     "RequestTooLargeError",
     "ResponseFormat",
@@ -212,6 +220,7 @@ __all__ = [
     "SyncStreamResponse",
     "SystemMessage",
     "TextPart",
+    "TokenEstimator",
     "TokenUsage",
     "ToolCall",
     "ToolCallChunk",

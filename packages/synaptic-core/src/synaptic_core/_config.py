@@ -30,7 +30,7 @@ else:  # pragma: no cover (exercised on 3.10 only)
 
 CONFIG_ENV = "SYNAPTIC_CONFIG"
 FILE_NAME = "synaptic.toml"
-PROFILE_KEYS = frozenset({"provider", "api_key_env", "retry", "fallbacks"})
+PROFILE_KEYS = frozenset({"provider", "api_key_env", "retry", "fallbacks", "limits"})
 _TOP_LEVEL_KEYS = frozenset({"default", "profiles"})
 
 

@@ -128,6 +128,9 @@ class _Loader:
         provider = self.registry.get(str(profile["provider"]))
         settings = {k: v for k, v in profile.items() if k not in PROFILE_KEYS}
         model: ChatModel = provider.factory(self.settings(provider, settings, profile, label))
+        limits = profile.get("limits")
+        if limits is not None:
+            model = paced(model, limits, label)
         retry = profile.get("retry")
         if retry is not None and not isinstance(retry, Mapping | RetryConfig):
             msg = f"invalid retry settings for {label!r}: 'retry' must be a table of settings"
@@ -185,6 +188,39 @@ class _Loader:
             fields = provider.settings.model_fields
             msg = f"invalid settings for provider {provider.name!r} ({label}): "
             raise ConfigError(msg + _validation_message(exc, fields)) from None
+
+
+_LIMITERS: dict[Any, Any] = {}
+
+
+def paced(model: ChatModel, limits: Any, label: str) -> ChatModel:
+    """``model`` behind the profile's ``limits``: one limiter per set of limits in this
+    process (every model loaded with the same limits shares its budget)."""
+    from synaptic_core.pacing import Limits, LocalRateLimiter, RateLimitedChatModel  # noqa: PLC0415
+
+    if isinstance(limits, Mapping):
+        try:
+            limits = Limits(**limits)
+        except pydantic.ValidationError as exc:
+            fields = Limits.model_fields
+            msg = f"invalid limits for {label!r}: {_validation_message(exc, fields)}"
+            raise ConfigError(msg) from None
+    if not isinstance(limits, Limits):
+        msg = f"invalid limits for {label!r}: 'limits' must be a table of settings"
+        raise ConfigError(msg)
+    if limits.store is not None and not limits.store.startswith("memory:"):
+        scheme = limits.store.split(":", 1)[0]
+        msg = (
+            f"limits of {label!r}: the {scheme!r} store needs its package "
+            f'(for redis://: pip install "synaptic[redis]"); it is not installed'
+        )
+        raise ConfigError(msg)
+    provider = getattr(getattr(model, "dialect", None), "provider", "")
+    periods = (60.0, 60.0) if provider in ("openai", "openai-compatible") else (86_400.0, 60.0)
+    limiter = _LIMITERS.get((limits, periods))
+    if limiter is None:
+        limiter = _LIMITERS[(limits, periods)] = LocalRateLimiter(limits, header_periods=periods)
+    return RateLimitedChatModel(model, limiter)
 
 
 def load_chat_model(

@@ -1,0 +1,192 @@
+"""``RateLimitedChatModel``: pace requests against a shared budget before they are sent.
+
+Retrying after a 429 is the last line of defence; pacing is the first. Each request
+reserves one request and its estimated tokens, waits (FIFO, bounded, cancellable) until
+the budget has them, runs, and reconciles with the real usage; the response headers
+correct the budget, and a 429 pauses every request on the budget until its
+``retry-after``. Streams reconcile when they end, also when cut or abandoned.
+
+Put it inside ``RetryChatModel`` (``RetryChatModel(RateLimitedChatModel(model,
+limiter))``), so every attempt is paced; ``load_chat_model`` does that for a profile
+with ``limits``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+from synaptic_core._chat_model import ChatModel
+from synaptic_core._errors import RateLimitError
+from synaptic_core._request import ChatRequest
+from synaptic_core._response import AIMessageChunk, ChatResponse
+from synaptic_core.pacing._estimate import TokenEstimator
+from synaptic_core.pacing._limiter import LocalRateLimiter, Reservation
+
+
+def budget_key(model: ChatModel, budget: str | None = None) -> str:
+    """``provider:key-hash:model`` (the key itself never leaves this function), or
+    ``budget`` when a profile names a shared one."""
+    if budget:
+        return f"budget:{budget}"
+    config = getattr(model, "config", None)
+    dialect = getattr(model, "dialect", None)
+    provider = getattr(dialect, "provider", None) or type(model).__name__
+    model_id = getattr(config, "model", "") or ""
+    secret: Any = getattr(config, "api_key", None)
+    text = str(secret.get_secret_value()) if hasattr(secret, "get_secret_value") else ""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16] if text else "nokey"
+    return f"{provider}:{digest}:{model_id}"
+
+
+def _max_tokens(model: ChatModel, request: ChatRequest) -> int | None:
+    if request.max_tokens is not None:
+        return request.max_tokens
+    value = getattr(getattr(model, "config", None), "max_tokens", None)
+    return value if isinstance(value, int) else None
+
+
+class RateLimitedChatModel(ChatModel):
+    """``RateLimitedChatModel(model, LocalRateLimiter(Limits(tokens_per_minute=6000)))``.
+
+    ``on_wait(seconds)`` is called before each wait (the CLI says so on stderr);
+    ``sleep`` / ``asleep`` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        model: ChatModel,
+        limiter: LocalRateLimiter,
+        *,
+        budget: str | None = None,
+        estimator: TokenEstimator | None = None,
+        on_wait: Callable[[float], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.model = model
+        self.limiter = limiter
+        self.key = budget_key(model, budget or limiter.limits.budget)
+        self.estimator = estimator or TokenEstimator()
+        self.on_wait = on_wait
+        self._sleep = sleep
+        self._asleep = asleep
+
+    def __repr__(self) -> str:
+        return f"RateLimitedChatModel({self.model!r}, key={self.key.split(':')[0]!r})"
+
+    def close(self) -> None:
+        self.model.close()
+
+    async def aclose(self) -> None:
+        await self.model.aclose()
+
+    # --- reservation ----------------------------------------------------------------
+
+    def _reserve(self, request: ChatRequest) -> Reservation:
+        tokens = self.estimator.estimate(request, _max_tokens(self.model, request))
+        reservation = self.limiter.reserve(self.key, tokens)
+        if reservation.wait > 0 and self.on_wait is not None:
+            self.on_wait(reservation.wait)
+        return reservation
+
+    def _done(self, request: ChatRequest, reservation: Reservation, answer: Any) -> None:
+        usage = getattr(answer, "usage", None)
+        if usage is not None:
+            reservation.settle(usage.input_tokens + usage.output_tokens)
+            self.estimator.learn(request, usage.input_tokens, usage.output_tokens)
+        else:
+            reservation.settle(None)
+        self.limiter.observe(self.key, getattr(answer, "rate_limit", None))
+
+    def _refused(self, reservation: Reservation, error: RateLimitError) -> None:
+        reservation.cancel()  # a 429 is not charged
+        self.limiter.pause(self.key, error.retry_after if error.retry_after else 1.0)
+        self.limiter.observe(self.key, error.rate_limit)
+
+    # --- calls ----------------------------------------------------------------------
+
+    async def _chat(self, request: ChatRequest) -> ChatResponse:
+        reservation = self._reserve(request)
+        try:
+            if reservation.wait > 0:
+                await self._asleep(reservation.wait)
+            response = await self.model._chat(request)
+        except RateLimitError as error:
+            self._refused(reservation, error)
+            raise
+        except BaseException:
+            reservation.cancel()
+            raise
+        self._done(request, reservation, response)
+        return response
+
+    def _chat_sync(self, request: ChatRequest) -> ChatResponse:
+        reservation = self._reserve(request)
+        try:
+            if reservation.wait > 0:
+                self._sleep(reservation.wait)
+            response = self.model._chat_sync(request)
+        except RateLimitError as error:
+            self._refused(reservation, error)
+            raise
+        except BaseException:
+            reservation.cancel()
+            raise
+        self._done(request, reservation, response)
+        return response
+
+    async def _stream_chat(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
+        reservation = self._reserve(request)
+        chunks: list[AIMessageChunk] = []
+        try:
+            if reservation.wait > 0:
+                await self._asleep(reservation.wait)
+            async for chunk in self.model._stream_chat(request):
+                if chunk.usage is not None or chunk.rate_limit is not None or not chunks:
+                    chunks.append(chunk)
+                yield chunk
+        except RateLimitError as error:
+            if not chunks:
+                self._refused(reservation, error)
+                raise
+            self._done(request, reservation, AIMessageChunk.merge(chunks))
+            raise
+        except BaseException:
+            self._finish_cut(request, reservation, chunks)
+            raise
+        self._done(request, reservation, AIMessageChunk.merge(chunks))
+
+    def _stream_chat_sync(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
+        reservation = self._reserve(request)
+        chunks: list[AIMessageChunk] = []
+        try:
+            if reservation.wait > 0:
+                self._sleep(reservation.wait)
+            for chunk in self.model._stream_chat_sync(request):
+                if chunk.usage is not None or chunk.rate_limit is not None or not chunks:
+                    chunks.append(chunk)
+                yield chunk
+        except RateLimitError as error:
+            if not chunks:
+                self._refused(reservation, error)
+                raise
+            self._done(request, reservation, AIMessageChunk.merge(chunks))
+            raise
+        except BaseException:
+            self._finish_cut(request, reservation, chunks)
+            raise
+        self._done(request, reservation, AIMessageChunk.merge(chunks))
+
+    def _finish_cut(
+        self, request: ChatRequest, reservation: Reservation, chunks: list[AIMessageChunk]
+    ) -> None:
+        """A stream cut or abandoned: it ran, so it counts (its usage if it came, else
+        the estimate); one that never started is refunded."""
+        if not chunks:
+            reservation.cancel()
+        else:
+            self._done(request, reservation, AIMessageChunk.merge(chunks))
