@@ -282,7 +282,7 @@ def test_load_chat_model_with_limits_shares_one_budget() -> None:
             "invalid limits for 'groq:openai/gpt-oss-20b': unknown setting",
         ),
         ({"tokens_per_minute": 0}, "invalid limits"),
-        ({"store": "redis://127.0.0.1:6379/0"}, "the 'redis' store needs its package"),
+        ({"store": "nosuch://host"}, "no installed store for nosuch:// URLs"),
         ("fast", "'limits' must be a table of settings"),
     ],
 )

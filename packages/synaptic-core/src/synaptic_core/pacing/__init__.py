@@ -6,7 +6,7 @@ Redis store (``synaptic[redis]``) shares a budget across processes and machines.
 
 from synaptic_core.pacing._buckets import Bucket
 from synaptic_core.pacing._estimate import TokenEstimator
-from synaptic_core.pacing._limiter import Limits, LocalRateLimiter, Reservation
+from synaptic_core.pacing._limiter import Limits, LocalRateLimiter, RateLimiter, Reservation
 from synaptic_core.pacing._model import RateLimitedChatModel, budget_key
 
 __all__ = [
@@ -14,7 +14,18 @@ __all__ = [
     "Limits",
     "LocalRateLimiter",
     "RateLimitedChatModel",
+    "RateLimiter",
     "Reservation",
     "TokenEstimator",
     "budget_key",
 ]
+
+
+def limiter_for(limits: Limits, *, header_periods: tuple[float, float]) -> RateLimiter:
+    """The store ``limits.store`` names (plugins load pluggy only when one is named)."""
+    from synaptic_core.pacing._stores import limiter_for as load  # noqa: PLC0415
+
+    return load(limits, header_periods=header_periods)
+
+
+__all__ += ["limiter_for"]

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,14 +49,27 @@ class Limits(BaseModel):
     budget: str | None = None
 
 
+class RateLimiter(Protocol):
+    """What ``RateLimitedChatModel`` needs from a budget store (local, Redis, ...)."""
+
+    limits: Limits
+
+    def reserve(self, key: str, tokens: int) -> Reservation: ...
+    def settle(self, key: str, reserved: int, used: int) -> None: ...
+    def refund(self, key: str, tokens: int) -> None: ...
+    def pause(self, key: str, seconds: float) -> None: ...
+    def observe(self, key: str, info: RateLimitInfo | None) -> None: ...
+
+
 @dataclass
 class Reservation:
-    """One request's claim on a budget: settle it with the real usage, or cancel it."""
+    """One request's claim on a budget: settle it with the real usage, or cancel it.
+    ``limiter`` is the store that granted it (a Redis store's local fallback included)."""
 
     key: str
     tokens: int
     wait: float
-    limiter: LocalRateLimiter
+    limiter: RateLimiter
     done: bool = field(default=False)
 
     def settle(self, used_tokens: int | None) -> None:

@@ -24,7 +24,7 @@ from synaptic_core._errors import RateLimitError
 from synaptic_core._request import ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core.pacing._estimate import TokenEstimator
-from synaptic_core.pacing._limiter import LocalRateLimiter, Reservation
+from synaptic_core.pacing._limiter import RateLimiter, Reservation
 
 
 def budget_key(model: ChatModel, budget: str | None = None) -> str:
@@ -59,7 +59,7 @@ class RateLimitedChatModel(ChatModel):
     def __init__(
         self,
         model: ChatModel,
-        limiter: LocalRateLimiter,
+        limiter: RateLimiter,
         *,
         budget: str | None = None,
         estimator: TokenEstimator | None = None,

@@ -1,0 +1,57 @@
+"""Budget stores are plugins, found like providers: an entry point (group
+``synaptic.stores``, named after the URL scheme: ``redis``) whose module implements the
+``synaptic_register_stores(register)`` hook. The in-process store is built in.
+
+Stores have a group of their own because the provider registry lists every entry point
+of ``synaptic`` as a provider without importing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from synaptic_core._errors import ConfigError
+from synaptic_core._hooks import PROJECT, hookspec
+from synaptic_core.pacing._limiter import Limits, LocalRateLimiter, RateLimiter
+
+STORES_GROUP = "synaptic.stores"
+StoreFactory = Callable[..., RateLimiter]
+
+
+class StoreHookSpecs:
+    """The hook a store plugin implements."""
+
+    @hookspec
+    def synaptic_register_stores(self, register: Callable[[str, StoreFactory], None]) -> None:
+        """Call ``register(scheme, factory)``; ``factory(limits, header_periods=...)``
+        returns the store's ``RateLimiter``."""
+
+
+def limiter_for(limits: Limits, *, header_periods: tuple[float, float]) -> RateLimiter:
+    """The budget store ``limits.store`` names (None or ``memory:``: this process)."""
+    store = limits.store
+    if store is None or store.startswith("memory:"):
+        return LocalRateLimiter(limits, header_periods=header_periods)
+    scheme = store.split(":", 1)[0]
+    points = [e for e in metadata.entry_points(group=STORES_GROUP) if e.name == scheme]
+    if not points:
+        msg = (
+            f'no installed store for {scheme}:// URLs; for redis://, pip install "synaptic[redis]"'
+        )
+        raise ConfigError(msg)
+    module = points[0].load()
+    manager = pluggy.PluginManager(PROJECT)
+    manager.add_hookspecs(StoreHookSpecs)
+    manager.register(module)
+    found: dict[str, StoreFactory] = {}
+    manager.hook.synaptic_register_stores(register=found.__setitem__)
+    factory: Any = found.get(scheme)
+    if factory is None:
+        msg = f"the {scheme!r} store plugin registered no {scheme!r} store"
+        raise ConfigError(msg)
+    limiter: RateLimiter = factory(limits, header_periods=header_periods)
+    return limiter

@@ -1,0 +1,20 @@
+"""Registers the ``redis`` store (entry point ``redis`` in group ``synaptic.stores``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synaptic_core import hookimpl
+
+
+def build_redis_store(limits: Any, *, header_periods: tuple[float, float]) -> Any:
+    """The store for ``limits.store = "redis://..."``."""
+    from synaptic_redis._limiter import RedisRateLimiter  # noqa: PLC0415
+
+    return RedisRateLimiter(limits, header_periods=header_periods)
+
+
+@hookimpl
+def synaptic_register_stores(register: Any) -> None:
+    """Register ``redis``."""
+    register("redis", build_redis_store)
