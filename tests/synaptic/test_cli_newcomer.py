@@ -322,3 +322,21 @@ def test_the_conversation_on_a_real_terminal() -> None:
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"/exit or Ctrl-D to leave" in output
+
+
+def test_pacing_waits_are_announced_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from synaptic.cli._chat import announce_waits
+    from synaptic_core import FakeBackend, RetryChatModel
+    from synaptic_core.pacing import Limits, LocalRateLimiter, RateLimitedChatModel
+    from synaptic_groq import GroqChatModel, GroqConfig
+
+    paced = RateLimitedChatModel(
+        GroqChatModel(GroqConfig("k", "openai/gpt-oss-20b"), FakeBackend()),
+        LocalRateLimiter(Limits(requests_per_minute=1)),
+    )
+    announce_waits(RetryChatModel(paced), terminal=False)
+    assert paced.on_wait is None  # piped: nothing said
+    announce_waits(RetryChatModel(paced), terminal=True)
+    assert paced.on_wait is not None
+    paced.on_wait(2.25)
+    assert capsys.readouterr().err == "(waiting 2.2s for the rate-limit budget)\n"

@@ -80,7 +80,13 @@ def test_built_wheels_install_with_the_groq_extra_and_chat(tmp_path: Path) -> No
 
     run(uv, "build", "--all-packages", "--wheel", "--offline", "--out-dir", dist, "--quiet")
     wheels = sorted(p.name.split("-")[0] for p in dist.glob("*.whl"))
-    assert wheels == ["synaptic", "synaptic_core", "synaptic_groq", "synaptic_openai"]
+    assert wheels == [
+        "synaptic",
+        "synaptic_core",
+        "synaptic_groq",
+        "synaptic_openai",
+        "synaptic_redis",
+    ]
     venv = tmp_path / "venv"
     run(uv, "venv", venv, "--python", sys.executable, "--quiet")
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")

@@ -191,6 +191,23 @@ def converse(
         history = [*turn, AIMessage(content)]
 
 
+def announce_waits(model: Any, *, terminal: bool | None = None) -> None:
+    """Say on stderr (a terminal only) when a request waits for the rate-limit budget."""
+    if not (_is_terminal(sys.stderr) if terminal is None else terminal):
+        return
+    from synaptic_core.pacing import RateLimitedChatModel  # noqa: PLC0415
+
+    seen = 0
+    while model is not None and seen < 8:  # retry and fallback wrappers hold the model
+        if isinstance(model, RateLimitedChatModel):
+            model.on_wait = lambda seconds: click.echo(
+                f"(waiting {seconds:.1f}s for the rate-limit budget)", err=True
+            )
+            return
+        model = getattr(model, "model", None)
+        seen += 1
+
+
 def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:
     from synaptic_core import HumanMessage, SystemMessage  # noqa: PLC0415
 
@@ -293,6 +310,7 @@ def chat(
     color = use_color(no_color)
     with clean_warnings():
         model = load_chat_model(spec, config_file=config_file, **overrides)
+    announce_waits(model)
     with model:
         if text is None:
             if not _is_terminal(sys.stdin):
