@@ -81,13 +81,13 @@ def test_a_bucket_goes_into_debt_and_says_how_long_to_wait() -> None:
 
 def test_reservations_are_first_come_first_served() -> None:
     clock = Clock()
-    limiter = LocalRateLimiter(Limits(requests_per_minute=2), clock=clock)
+    limiter = LocalRateLimiter(Limits(headroom=0, requests_per_minute=2), clock=clock)
     waits = [limiter.reserve("k", 1).wait for _ in range(5)]
     assert waits == [0.0, 0.0, 30.0, 60.0, 90.0]
 
 
 def test_a_request_that_can_never_fit_fails_at_once() -> None:
-    limiter = LocalRateLimiter(Limits(tokens_per_minute=1000), clock=Clock())
+    limiter = LocalRateLimiter(Limits(headroom=0, tokens_per_minute=1000), clock=Clock())
     with pytest.raises(RequestTooLargeError) as info:
         limiter.reserve("k", 1500)
     assert info.value.code == "rate_limit_exceeded"
@@ -96,7 +96,9 @@ def test_a_request_that_can_never_fit_fails_at_once() -> None:
 
 
 def test_a_wait_past_max_wait_is_refused_and_refunded() -> None:
-    limiter = LocalRateLimiter(Limits(requests_per_minute=1, max_wait=10), clock=Clock())
+    limiter = LocalRateLimiter(
+        Limits(headroom=0, requests_per_minute=1, max_wait=10), clock=Clock()
+    )
     limiter.reserve("k", 0)
     with pytest.raises(RateLimitError) as info:
         limiter.reserve("k", 0)
@@ -106,7 +108,7 @@ def test_a_wait_past_max_wait_is_refused_and_refunded() -> None:
 
 
 def test_settle_refunds_or_debits_the_difference() -> None:
-    limiter = LocalRateLimiter(Limits(tokens_per_minute=1000), clock=Clock())
+    limiter = LocalRateLimiter(Limits(headroom=0, tokens_per_minute=1000), clock=Clock())
     limiter.reserve("k", 300).settle(100)
     assert limiter.snapshot("k") == {"tokens_per_minute": 900.0}
     limiter.reserve("k", 100).settle(400)
@@ -133,7 +135,7 @@ def test_headers_correct_the_budget_and_teach_unset_limits() -> None:
 
 def test_a_429_pauses_everyone_on_the_budget() -> None:
     clock = Clock()
-    limiter = LocalRateLimiter(Limits(requests_per_minute=100), clock=clock)
+    limiter = LocalRateLimiter(Limits(headroom=0, requests_per_minute=100), clock=clock)
     limiter.pause("k", 7.5)
     assert limiter.reserve("k", 0).wait == 7.5
     assert limiter.reserve("other", 0).wait == 0.0
@@ -159,7 +161,9 @@ def test_requests_wait_for_the_budget_and_reconcile() -> None:
     backend = FakeBackend()
     for _ in range(3):
         backend.add_response(completion(10, 5))
-    limiter = LocalRateLimiter(Limits(requests_per_minute=2, tokens_per_minute=10_000), clock=clock)
+    limiter = LocalRateLimiter(
+        Limits(headroom=0, requests_per_minute=2, tokens_per_minute=10_000), clock=clock
+    )
     waits: list[float] = []
     model = RateLimitedChatModel(groq(backend), limiter, on_wait=waits.append, sleep=clock.sleep)
     for _ in range(3):
@@ -178,7 +182,7 @@ def test_a_429_refunds_and_pauses() -> None:
         headers={"retry-after": "4"},
     )
     backend.add_response(completion())
-    limiter = LocalRateLimiter(Limits(requests_per_minute=100), clock=clock)
+    limiter = LocalRateLimiter(Limits(headroom=0, requests_per_minute=100), clock=clock)
     paced = RateLimitedChatModel(groq(backend), limiter, sleep=clock.sleep)
     with pytest.raises(RateLimitError):
         paced.chat_sync("hi")
@@ -206,7 +210,7 @@ SSE = [
 
 def test_streams_reconcile_when_they_end_and_when_abandoned() -> None:
     clock = Clock()
-    limiter = LocalRateLimiter(Limits(tokens_per_minute=10_000), clock=clock)
+    limiter = LocalRateLimiter(Limits(headroom=0, tokens_per_minute=10_000), clock=clock)
     model = RateLimitedChatModel(
         groq(FakeBackend().add_sse(SSE).add_sse(SSE)), limiter, sleep=clock.sleep
     )
@@ -223,7 +227,7 @@ def test_streams_reconcile_when_they_end_and_when_abandoned() -> None:
 
 async def test_async_waits_are_paced_and_cancellable() -> None:
     clock = Clock()
-    limiter = LocalRateLimiter(Limits(requests_per_minute=1), clock=clock)
+    limiter = LocalRateLimiter(Limits(headroom=0, requests_per_minute=1), clock=clock)
     backend = FakeBackend().add_response(completion()).add_response(completion())
     model = RateLimitedChatModel(groq(backend), limiter, asleep=clock.asleep)
     await model.chat("one")
@@ -245,7 +249,7 @@ async def test_async_waits_are_paced_and_cancellable() -> None:
 def test_paced_against_the_emulator_sends_no_429() -> None:
     clock = Clock()
     with GroqEmulator(requests_per_minute=3, tokens_per_minute=100_000, clock=clock) as emulator:
-        limiter = LocalRateLimiter(Limits(requests_per_minute=3), clock=clock)
+        limiter = LocalRateLimiter(Limits(headroom=0, requests_per_minute=3), clock=clock)
         inner = GroqChatModel(GroqConfig("k", "openai/gpt-oss-20b", base_url=emulator.base_url))
         with RateLimitedChatModel(inner, limiter, sleep=clock.sleep) as model:
             for i in range(9):
@@ -291,3 +295,9 @@ def test_bad_limits_are_config_errors(limits: Any, message: str) -> None:
         synaptic.load_chat_model(
             "groq:openai/gpt-oss-20b", environ={"GROQ_API_KEY": "k"}, limits=limits
         )
+
+
+def test_headroom_keeps_a_share_of_each_configured_limit() -> None:
+    limiter = LocalRateLimiter(Limits(requests_per_minute=600), clock=Clock())
+    assert limiter.snapshot("k") == {"requests_per_minute": 594.0}  # 1% by default
+    assert Limits(requests_per_minute=600, headroom=0.1).capacity(600) == 540.0

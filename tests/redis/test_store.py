@@ -44,7 +44,7 @@ def completion() -> dict[str, Any]:
 
 def test_reservations_settle_and_refund_in_redis(redis_server: RedisServer) -> None:
     limiter = RedisRateLimiter(
-        Limits(requests_per_minute=2, tokens_per_minute=1000), url=redis_server.url
+        Limits(headroom=0, requests_per_minute=2, tokens_per_minute=1000), url=redis_server.url
     )
     waits = [limiter.reserve("k", 100).wait for _ in range(3)]
     assert waits[:2] == [0.0, 0.0]
@@ -60,7 +60,8 @@ def test_reservations_settle_and_refund_in_redis(redis_server: RedisServer) -> N
 
 def test_never_fits_and_max_wait(redis_server: RedisServer) -> None:
     limiter = RedisRateLimiter(
-        Limits(requests_per_minute=1, tokens_per_minute=100, max_wait=5), url=redis_server.url
+        Limits(headroom=0, requests_per_minute=1, tokens_per_minute=100, max_wait=5),
+        url=redis_server.url,
     )
     with pytest.raises(RequestTooLargeError, match="more than the limit of 100 tokens per minute"):
         limiter.reserve("k", 101)
@@ -72,7 +73,7 @@ def test_never_fits_and_max_wait(redis_server: RedisServer) -> None:
 
 
 def test_pause_and_header_learning(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(Limits(), url=redis_server.url)
+    limiter = RedisRateLimiter(Limits(headroom=0), url=redis_server.url)
     limiter.observe(
         "k",
         RateLimitInfo(
@@ -88,7 +89,7 @@ def test_pause_and_header_learning(redis_server: RedisServer) -> None:
 
 
 def test_the_api_key_never_reaches_redis(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(Limits(tokens_per_minute=10_000), url=redis_server.url)
+    limiter = RedisRateLimiter(Limits(headroom=0, tokens_per_minute=10_000), url=redis_server.url)
     model = RateLimitedChatModel(
         GroqChatModel(
             GroqConfig(KEY, "openai/gpt-oss-20b"), FakeBackend().add_response(completion())
@@ -112,7 +113,7 @@ WORKER = """
 import json, sys, time
 from synaptic_core.pacing import Limits
 from synaptic_redis import RedisRateLimiter
-limiter = RedisRateLimiter(Limits(requests_per_minute=100, max_wait=None), url=sys.argv[1])
+limiter = RedisRateLimiter(Limits(headroom=0, requests_per_minute=100, max_wait=None), url=sys.argv[1])
 starts = []
 for _ in range(50):
     wait = limiter.reserve("shared", 0).wait
@@ -143,7 +144,7 @@ def test_four_processes_share_one_budget_atomically(redis_server: RedisServer) -
 def test_an_outage_falls_back_to_the_local_budget_and_resyncs(redis_server: RedisServer) -> None:
     now = [0.0]
     limiter = RedisRateLimiter(
-        Limits(requests_per_minute=1000),
+        Limits(headroom=0, requests_per_minute=1000),
         url=redis_server.url,
         retry_interval=5,
         clock=lambda: now[0],
@@ -175,7 +176,7 @@ def test_an_outage_falls_back_to_the_local_budget_and_resyncs(redis_server: Redi
 
 def test_an_outage_can_raise_instead(redis_server: RedisServer) -> None:
     limiter = RedisRateLimiter(
-        Limits(requests_per_minute=10), url=redis_server.url, on_outage="raise"
+        Limits(headroom=0, requests_per_minute=10), url=redis_server.url, on_outage="raise"
     )
     redis_server.stop()
     with pytest.raises(NetworkError, match=r"rate-limit store .* is unreachable"):
@@ -184,7 +185,9 @@ def test_an_outage_can_raise_instead(redis_server: RedisServer) -> None:
 
 def test_a_slow_redis_keeps_waits_bounded(redis_server: RedisServer) -> None:
     client = redis.Redis.from_url(redis_server.url, socket_timeout=0.2)
-    limiter = RedisRateLimiter(Limits(requests_per_minute=10), url=redis_server.url, client=client)
+    limiter = RedisRateLimiter(
+        Limits(headroom=0, requests_per_minute=10), url=redis_server.url, client=client
+    )
     limiter.reserve("k", 0)
     blocker = redis.Redis.from_url(redis_server.url)
     blocker.execute_command("CLIENT", "PAUSE", "1000")  # every other client waits 1 s

@@ -173,10 +173,10 @@ class RedisRateLimiter:
             {
                 k: v
                 for k, v in {
-                    "r:60": limits.requests_per_minute,
-                    "r:86400": limits.requests_per_day,
-                    "t:60": limits.tokens_per_minute,
-                    "t:86400": limits.tokens_per_day,
+                    "r:60": limits.capacity(limits.requests_per_minute),
+                    "r:86400": limits.capacity(limits.requests_per_day),
+                    "t:60": limits.capacity(limits.tokens_per_minute),
+                    "t:86400": limits.capacity(limits.tokens_per_day),
                 }.items()
                 if v is not None
             }

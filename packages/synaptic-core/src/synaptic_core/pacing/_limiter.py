@@ -35,7 +35,10 @@ class Limits(BaseModel):
     ``max_wait``: the longest a request waits for the budget before failing with a
     ``RateLimitError`` (None: no bound). ``store``: where the budget lives (None: this
     process; ``redis://...`` with ``synaptic[redis]``: every process naming it).
-    ``budget``: a name that makes several profiles share one budget.
+    ``budget``: a name that makes several profiles share one budget. ``headroom``: the
+    share of each configured limit kept in reserve (1%), because the server's window
+    starts when its first request arrives, a moment after ours: without it the opening
+    burst can overrun the server's view by the few requests that moment refills.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,6 +50,11 @@ class Limits(BaseModel):
     max_wait: float | None = Field(default=300.0, gt=0)
     store: str | None = None
     budget: str | None = None
+    headroom: float = Field(default=0.01, ge=0, lt=1)
+
+    def capacity(self, value: int | None) -> float | None:
+        """A configured limit less the headroom (None stays None)."""
+        return None if value is None else max(1.0, value * (1 - self.headroom))
 
 
 class RateLimiter(Protocol):
@@ -123,10 +131,10 @@ class LocalRateLimiter:
             limits = self.limits
             state = self._states[key] = _State()
             for capacity, period, into in (
-                (limits.requests_per_minute, MINUTE, state.requests),
-                (limits.requests_per_day, DAY, state.requests),
-                (limits.tokens_per_minute, MINUTE, state.tokens),
-                (limits.tokens_per_day, DAY, state.tokens),
+                (limits.capacity(limits.requests_per_minute), MINUTE, state.requests),
+                (limits.capacity(limits.requests_per_day), DAY, state.requests),
+                (limits.capacity(limits.tokens_per_minute), MINUTE, state.tokens),
+                (limits.capacity(limits.tokens_per_day), DAY, state.tokens),
             ):
                 if capacity is not None:
                     into[period] = Bucket.full(capacity, period, now)
