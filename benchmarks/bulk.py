@@ -153,7 +153,7 @@ def run_client(client: str, store: str) -> dict[str, Any]:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for _ in range(processes)
         ]
         results = []

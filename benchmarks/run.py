@@ -178,6 +178,11 @@ def main() -> None:
     print("emulator: starting", file=sys.stderr)
     emulator = emulator_bench.main()
     lines += ["", emulator["table"]]
+    from benchmarks import bulk as bulk_bench
+
+    print("bulk: starting", file=sys.stderr)
+    bulk = bulk_bench.main()
+    lines += ["", bulk["table"]]
     table = "\n".join(lines)
     print(table)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
@@ -189,6 +194,7 @@ def main() -> None:
                 "ceiling": ceiling,
                 "samples": raw,
                 "emulator": {k: v for k, v in emulator.items() if k != "table"},
+                "bulk": bulk["rows"],
             },
             indent=1,
         )
