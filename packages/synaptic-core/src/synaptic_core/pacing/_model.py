@@ -149,14 +149,8 @@ class RateLimitedChatModel(ChatModel):
                 if chunk.usage is not None or chunk.rate_limit is not None or not chunks:
                     chunks.append(chunk)
                 yield chunk
-        except RateLimitError as error:
-            if not chunks:
-                self._refused(reservation, error)
-                raise
-            self._done(request, reservation, AIMessageChunk.merge(chunks))
-            raise
-        except BaseException:
-            self._finish_cut(request, reservation, chunks)
+        except BaseException as error:
+            self._stream_failed(request, reservation, chunks, error)
             raise
         self._done(request, reservation, AIMessageChunk.merge(chunks))
 
@@ -170,16 +164,23 @@ class RateLimitedChatModel(ChatModel):
                 if chunk.usage is not None or chunk.rate_limit is not None or not chunks:
                     chunks.append(chunk)
                 yield chunk
-        except RateLimitError as error:
-            if not chunks:
-                self._refused(reservation, error)
-                raise
-            self._done(request, reservation, AIMessageChunk.merge(chunks))
-            raise
-        except BaseException:
-            self._finish_cut(request, reservation, chunks)
+        except BaseException as error:
+            self._stream_failed(request, reservation, chunks, error)
             raise
         self._done(request, reservation, AIMessageChunk.merge(chunks))
+
+    def _stream_failed(
+        self,
+        request: ChatRequest,
+        reservation: Reservation,
+        chunks: list[AIMessageChunk],
+        error: BaseException,
+    ) -> None:
+        """A 429 before the first chunk is refused (refunded, pause); anything else ran."""
+        if isinstance(error, RateLimitError) and not chunks:
+            self._refused(reservation, error)
+        else:
+            self._finish_cut(request, reservation, chunks)
 
     def _finish_cut(
         self, request: ChatRequest, reservation: Reservation, chunks: list[AIMessageChunk]

@@ -60,37 +60,8 @@ def _subject(prompt: str) -> str:
 
 
 def example_value(schema: Any, prompt: str) -> Any:
-    """A value that validates against ``schema`` (the common JSON-schema subset)."""
-    if not isinstance(schema, dict):
-        return _subject(prompt)
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf", "allOf"):
-        options = [
-            o for o in schema.get(key, []) if isinstance(o, dict) and o.get("type") != "null"
-        ]
-        if options:
-            return example_value(options[0], prompt)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "string")
-    if kind == "integer":
-        return int(schema.get("minimum", 1))
-    if kind == "number":
-        return float(schema.get("minimum", 1.0))
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        return [example_value(schema.get("items", {}), prompt)] * max(
-            1, int(schema.get("minItems", 1))
-        )
-    if kind == "object" or "properties" in schema:
-        properties = schema.get("properties", {})
-        wanted = schema.get("required", list(properties))
-        return {name: example_value(properties.get(name, {}), prompt) for name in wanted}
-    return _subject(prompt)
+    """A value that validates against ``schema`` (see ``schema_instance``)."""
+    return schema_instance(schema, prompt)
 
 
 def call_id(messages: list[dict[str, Any]], name: str) -> str:
