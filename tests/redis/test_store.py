@@ -137,8 +137,10 @@ def test_four_processes_share_one_budget_atomically(redis_server: RedisServer) -
     assert 100 <= immediate <= 105  # the budget, plus what refilled while they ran
     starts = sorted(start for wait, start in results if wait > 0)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) > 0.55  # one slot each (0.6 s apart at 100 a minute): none shared
-    assert max(gaps) < 0.65
+    # One slot each, 0.6 s apart at 100 a minute: two sharing a slot would start together.
+    # (Bounds allow for a busy machine's scheduling between Redis's reply and time.time().)
+    assert min(gaps) > 0.3
+    assert starts[-1] - starts[0] == pytest.approx(0.6 * (len(starts) - 1), abs=1.0)
 
 
 def test_an_outage_falls_back_to_the_local_budget_and_resyncs(redis_server: RedisServer) -> None:
@@ -195,7 +197,7 @@ def test_a_slow_redis_keeps_waits_bounded(redis_server: RedisServer) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         reservation = limiter.reserve("k", 0)  # the local budget answers
-    assert time.monotonic() - started < 0.6
+    assert time.monotonic() - started < 0.9  # the pause lasts 1 s: we did not wait it out
     assert reservation.limiter is limiter.local
 
 
