@@ -6,8 +6,7 @@ hierarchy, ``RetryChatModel`` and ``FallbackChatModel``, the transports (``HttpB
 Importing this package imports neither httpx nor any provider.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from synaptic_core._backend import (
     Backend,
@@ -53,6 +52,7 @@ from synaptic_core._errors import (
 )
 from synaptic_core._fast import construct
 from synaptic_core._http_backend import HttpBackend
+from synaptic_core._lazy import lazy_names
 from synaptic_core._messages import (
     AIMessage,
     AnyMessage,
@@ -143,14 +143,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'synaptic_core' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("synaptic_core", _LAZY, globals())
 
 
 __version__ = "0.1.0"
@@ -241,6 +234,7 @@ __all__ = [
     "get_logger",
     "hookimpl",
     "hookspec",
+    "lazy_names",
     "load_chat_model",
     "merge_metadata",
     "merge_tool_call_chunks",

@@ -6,9 +6,9 @@ built-in tools and options as typed builders, and its answer extras (executed to
 citations, usage breakdown) typed through ``GroqExtras.of(response)``.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from synaptic_core import lazy_names
 from synaptic_groq._catalog import (
     CATALOG,
     CATALOG_DATE,
@@ -97,14 +97,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'synaptic_groq' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("synaptic_groq", _LAZY, globals())
 
 
 __all__ = [

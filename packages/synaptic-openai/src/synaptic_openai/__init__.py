@@ -6,8 +6,9 @@ The pure pieces (request building, response parsing, the SSE decoder, stream ass
 are public so other OpenAI-style providers (``synaptic_groq``) reuse them.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from synaptic_core import lazy_names
 from synaptic_openai._config import (
     DEFAULT_BASE_URL,
     UNSET,
@@ -34,16 +35,11 @@ if TYPE_CHECKING:
     from synaptic_openai._settings import ChatSettings
 
 
-def __getattr__(name: str) -> Any:
-    # Profile settings are only needed by name-based loading, and they pull in the
-    # provider registry (pluggy): not at import time.
-    if name == "ChatSettings":
-        from synaptic_openai._settings import ChatSettings  # noqa: PLC0415
-
-        globals()[name] = ChatSettings
-        return ChatSettings
-    msg = f"module 'synaptic_openai' has no attribute {name!r}"
-    raise AttributeError(msg)
+# Profile settings are only needed by name-based loading, and they pull in the provider
+# registry (pluggy): not at import time.
+__getattr__ = lazy_names(
+    "synaptic_openai", {"ChatSettings": "synaptic_openai._settings"}, globals()
+)
 
 
 __all__ = [
