@@ -3,7 +3,8 @@
 ``with GroqEmulator() as groq: ...`` starts it on a free port; point a client at
 ``groq.base_url`` (synaptic) or ``groq.host_url`` (the official SDK) with any API key.
 Deterministic answers, streaming, tool calls, ``x_groq`` fields, rate-limit headers and
-429s from a per-minute budget, and scripted faults (``Fault``, ``Scenario``). From the
+429s from Groq's limits, the Batch API (files and batches), and scripted faults
+(``Fault``, ``Scenario``). From the
 shell: ``synaptic emulator --port 8321``. For pytest: ``synaptic_groq.testing``.
 """
 

@@ -29,8 +29,9 @@ from synaptic_core import get_logger
 from synaptic_groq._catalog import CATALOG, Lifecycle
 from synaptic_groq.emulator import _answers as answers
 from synaptic_groq.emulator import _wire as wire
+from synaptic_groq.emulator._batches import BatchStore
 from synaptic_groq.emulator._faults import Fault, FaultPlan, Scenario
-from synaptic_groq.emulator._limits import RateBudget
+from synaptic_groq.emulator._limits import RateBudget, Verdict
 from synaptic_groq.emulator._stats import Stats
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ _TOP_LEVEL = frozenset(
 _MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "reasoning"})
 _REJECTED = frozenset({"logit_bias", "logprobs", "top_logprobs"})
 _RETIRED_AS_NOT_FOUND = frozenset({"llama-3.3-70b-versatile", "llama-3.1-8b-instant"})
+_UNPACED = Verdict(True, {})
 _STATUS_KINDS = frozenset(
     {
         "rate_limit",
@@ -144,6 +146,7 @@ class GroqEmulator:
         cached_tokens: int = 0,
         api_keys: Iterable[str] | None = None,
         max_body_bytes: int = 20 * 1024 * 1024,
+        hold_batches: bool = False,
         scenario: Scenario | str | None = None,
         extra_models: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
@@ -173,6 +176,8 @@ class GroqEmulator:
         self.extra_models = set(extra_models)
         self.requests: list[dict[str, Any]] = []
         self.stats = Stats()
+        self.batches = BatchStore(self, clock)
+        self.batches.hold = hold_batches
         self.stopping = threading.Event()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -412,8 +417,15 @@ class GroqEmulator:
         )
         return self.counted(Reply.error(413, message, request_id, "tokens", "rate_limit_exceeded"))
 
-    def chat(self, body: Any, fault_header: str | None, *, key: str = "") -> Reply:
-        """Everything about one chat request except writing bytes (see ``_server``)."""
+    def release_batches(self) -> None:
+        """Let batches created with ``hold_batches=True`` run."""
+        self.batches.release()
+
+    def chat(
+        self, body: Any, fault_header: str | None, *, key: str = "", paced: bool = True
+    ) -> Reply:
+        """Everything about one chat request except writing bytes (see ``_server``).
+        ``paced=False``: a batch line, outside the rate limits (as Groq's batches are)."""
         from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
 
         request_id = self.next_request_id()
@@ -430,10 +442,10 @@ class GroqEmulator:
         cached = min(self.cached_tokens, prompt_tokens)
         counted = prompt_tokens - cached
         limit = self.budget.never_fits(counted + (requested if isinstance(requested, int) else 0))
-        if limit is not None:
+        if limit is not None and paced:
             return self._too_large(model, counted, limit, request_id)
-        fault = self.faults.next(fault_header)
-        verdict = self.budget.admit(key, model, counted)
+        fault = self.faults.next(fault_header) if paced else None
+        verdict = self.budget.admit(key, model, counted) if paced else _UNPACED
         if not verdict.allowed:
             return self.counted(Reply.rate_limited(verdict, body, request_id))
         if fault is not None and fault.kind in _STATUS_KINDS:
@@ -448,7 +460,9 @@ class GroqEmulator:
             token_usage["prompt_tokens_details"] = {"cached_tokens": cached}
         if answer.reasoning_tokens:
             token_usage["completion_tokens_details"] = {"reasoning_tokens": answer.reasoning_tokens}
-        headers = self.budget.settle(key, model, counted, counted + completion_tokens)
+        headers = (
+            self.budget.settle(key, model, counted, counted + completion_tokens) if paced else {}
+        )
         self.stats.count(200, prompt_tokens, completion_tokens)
         completion_id = f"chatcmpl-emu-{request_id[8:]}"
         seed = body.get("seed") if isinstance(body.get("seed"), int) else None

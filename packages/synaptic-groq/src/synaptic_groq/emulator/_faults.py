@@ -155,6 +155,17 @@ class FaultPlan:
             self._queue.clear()
             self._periodic.clear()
 
+    def take(self, kind: str) -> Fault | None:
+        """The queued fault of ``kind`` at the head of the queue, consumed (else None)."""
+        with self._lock:
+            if self._queue and self._queue[0][0].kind == kind:
+                slot = self._queue[0]
+                slot[1] -= 1
+                if slot[1] <= 0:
+                    self._queue.pop(0)
+                return slot[0]  # type: ignore[no-any-return]
+            return None
+
     def next(self, requested: str | None = None) -> Fault | None:
         """The fault for this request: the header's kind, a queued one, or a periodic one."""
         with self._lock:

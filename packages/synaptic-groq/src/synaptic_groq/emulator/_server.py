@@ -271,6 +271,8 @@ class Connection:
             return denied
         if request.method == "GET" and path.startswith("/openai/v1/models"):
             return self._models(path, request_id)
+        if path.startswith(("/openai/v1/files", "/openai/v1/batches")):
+            return emulator.counted(self._batch_api(request, path, request_id))
         if request.method == "POST" and path == "/openai/v1/chat/completions":
             try:
                 body = json.loads(request.body)
@@ -282,6 +284,47 @@ class Connection:
                 request.headers.get("x-emulator-fault"),
                 key=request.headers.get("authorization", ""),
             )
+        return self._unknown(request, request_id)
+
+    def _batch_api(self, request: Request, path: str, request_id: str) -> Reply:
+        """Groq's files and batches endpoints (``_batches``)."""
+        from synaptic_groq.emulator._batches import BatchError  # noqa: PLC0415
+
+        store = self.emulator.batches
+        parts = path.removeprefix("/openai/v1/").split("/")
+        method = request.method
+        try:
+            if parts == ["files"] and method == "POST":
+                info = store.upload(request.headers.get("content-type", ""), request.body)
+                return Reply.json(200, info, request_id)
+            if parts == ["files"] and method == "GET":
+                data = [f.info() for f in store.files.values()]
+                return Reply.json(200, {"object": "list", "data": data}, request_id)
+            if len(parts) == 2 and parts[0] == "files" and method == "GET":
+                return Reply.json(200, store.file(parts[1]).info(), request_id)
+            if len(parts) == 2 and parts[0] == "files" and method == "DELETE":
+                return Reply.json(200, store.delete_file(parts[1]), request_id)
+            if len(parts) == 3 and parts[0] == "files" and parts[2] == "content":
+                content = store.file(parts[1]).content
+                return Reply(200, request_id, {}, content, content_type="application/octet-stream")
+            if parts == ["batches"] and method == "POST":
+                fault = self.emulator.faults.take("not_available_for_plan")
+                if fault is not None:
+                    return Reply.for_fault(fault, {}, request_id, {})
+                try:
+                    body = json.loads(request.body)
+                except ValueError:
+                    body = None
+                return Reply.json(200, store.create(body), request_id)
+            if parts == ["batches"] and method == "GET":
+                data = [store.get(b).info() for b in list(store.batches)]
+                return Reply.json(200, {"object": "list", "data": data}, request_id)
+            if len(parts) == 2 and parts[0] == "batches" and method == "GET":
+                return Reply.json(200, store.get(parts[1]).info(), request_id)
+            if len(parts) == 3 and parts[0] == "batches" and parts[2] == "cancel":
+                return Reply.json(200, store.cancel(parts[1]), request_id)
+        except BatchError as error:
+            return Reply.error(error.status, str(error), request_id, code=error.code)
         return self._unknown(request, request_id)
 
     def _unknown(self, request: Request, request_id: str) -> Reply:
