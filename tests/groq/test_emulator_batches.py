@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -144,3 +145,63 @@ def test_refusals() -> None:
         with pytest.raises(official.NotFoundError):
             sdk.files.info(uploaded.id)
         sdk.close()
+
+
+# --- synaptic's own client ------------------------------------------------------------
+
+
+def test_the_batch_client_runs_a_batch_sync() -> None:
+    from synaptic_groq import GroqBatchClient, GroqConfig
+
+    with (
+        GroqEmulator() as emulator,
+        GroqBatchClient(GroqConfig("k", "openai/gpt-oss-20b", base_url=emulator.base_url)) as api,
+    ):
+        uploaded = api.upload_sync(lines(3), filename="rows.jsonl")
+        assert (uploaded.filename, uploaded.purpose, uploaded.bytes) == (
+            "rows.jsonl",
+            "batch",
+            len(lines(3)),
+        )
+        batch = api.create_sync(uploaded.id, metadata={"job": "nightly"})
+        assert batch.status == "validating"
+        assert batch.metadata == {"job": "nightly"}
+        deadline = time.monotonic() + 30
+        while not (batch := api.get_sync(batch.id)).finished:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert batch.status == "completed"
+        assert batch.request_counts.completed == 3
+        assert batch.output_file_id is not None
+        rows = [json.loads(x) for x in api.download_sync(batch.output_file_id).splitlines()]
+        assert sorted(r["custom_id"] for r in rows) == ["req-0", "req-1", "req-2"]
+        assert [b.id for b in api.list_sync()] == [batch.id]
+
+
+async def test_the_batch_client_async_and_its_errors() -> None:
+    from synaptic_core import NotFoundError, PermissionDeniedError
+    from synaptic_groq import GroqBatchClient, GroqConfig
+
+    with GroqEmulator(hold_batches=True) as emulator:
+        api = GroqBatchClient(
+            GroqConfig("gsk_batch_SECRET", "openai/gpt-oss-20b", base_url=emulator.base_url)
+        )
+        uploaded = await api.upload(lines(2))
+        batch = await api.create(uploaded.id)
+        assert (await api.cancel(batch.id)).status == "cancelling"
+        emulator.release_batches()
+        deadline = time.monotonic() + 30
+        while not (batch := await api.get(batch.id)).finished:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert batch.status == "cancelled"
+        emulator.add_fault("not_available_for_plan")
+        with pytest.raises(PermissionDeniedError) as info:
+            await api.create(uploaded.id)
+        assert info.value.code == "not_available_for_plan"
+        assert "gsk_batch_SECRET" not in str(info.value) + repr(api)
+        with pytest.raises(NotFoundError):
+            await api.get("batch_nope")
+        assert await api.download(uploaded.id) == lines(2)
+        assert len(await api.list()) == 1
+        await api.aclose()

@@ -26,6 +26,13 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from synaptic_groq._accepted import ACCEPTED_FIELDS, REJECTED_FIELDS
+    from synaptic_groq._batches import (
+        BATCH_FINISHED,
+        BatchInfo,
+        FileInfo,
+        GroqBatchClient,
+        RequestCounts,
+    )
     from synaptic_groq._compound import (
         BrowserResult,
         Chart,
@@ -92,6 +99,10 @@ _LAZY = {
         ),
         "synaptic_groq._options",
     ),
+    **dict.fromkeys(
+        ("BATCH_FINISHED", "BatchInfo", "FileInfo", "GroqBatchClient", "RequestCounts"),
+        "synaptic_groq._batches",
+    ),
     "ACCEPTED_FIELDS": "synaptic_groq._accepted",
     "REJECTED_FIELDS": "synaptic_groq._accepted",
 }
@@ -104,12 +115,14 @@ __all__ = [
     "ACCEPTED_FIELDS",
     "API_KEY_ENV",
     "BASE_URL_ENV",
+    "BATCH_FINISHED",
     "BUILTIN_TOOL_TYPES",
     "CATALOG",
     "CATALOG_DATE",
     "DEFAULT_BASE_URL",
     "GROQ",
     "REJECTED_FIELDS",
+    "BatchInfo",
     "BrowserResult",
     "Chart",
     "ChartElement",
@@ -122,7 +135,9 @@ __all__ = [
     "Document",
     "DocumentCitation",
     "ExecutedTool",
+    "FileInfo",
     "FunctionCitation",
+    "GroqBatchClient",
     "GroqChatModel",
     "GroqConfig",
     "GroqExtras",
@@ -131,6 +146,7 @@ __all__ = [
     "Lifecycle",
     "ModelInfo",
     "ModelUsage",
+    "RequestCounts",
     "SearchResult",
     "SearchResults",
     "SearchSettings",
