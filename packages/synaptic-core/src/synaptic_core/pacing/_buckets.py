@@ -6,8 +6,8 @@ reservation whose real cost is only known afterwards (reconcile: refund or debit
 difference), correction of the local view from the server's ``x-ratelimit-*`` headers,
 a shared "not before" time after a 429, and a start time handed out in arrival order so
 waiting is FIFO without a queue. This module is that algorithm, as pure functions over
-plain state, so the in-process store and the Redis store (a Lua script doing the same
-steps with the server's clock) share one definition.
+plain state, so the in-process store, the Redis store (a Lua script doing the same
+steps with the server's clock) and the Groq emulator's limits share one definition.
 
 A bucket holds ``capacity`` units and refills at ``capacity / period`` per second (Groq's
 limits refill continuously). Reserving ``amount`` takes it now even if that drives the
@@ -47,6 +47,14 @@ class Bucket:
         self.refill(now)
         self.level -= amount
         return max(0.0, -self.level / self.rate)
+
+    def wait_for(self, amount: float) -> float:
+        """Seconds until ``amount`` is available, without taking it (0 if it is)."""
+        return max(0.0, (amount - self.level) / self.rate)
+
+    def until_full(self) -> float:
+        """Seconds until the bucket is full again."""
+        return max(0.0, (self.capacity - self.level) / self.rate)
 
     def give(self, amount: float, now: float) -> None:
         """Return ``amount`` (a refund, or a negative debit after reconciling)."""

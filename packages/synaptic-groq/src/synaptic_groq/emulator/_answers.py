@@ -59,11 +59,6 @@ def _subject(prompt: str) -> str:
     return words[-1] if words else "example"
 
 
-def example_value(schema: Any, prompt: str) -> Any:
-    """A value that validates against ``schema`` (see ``schema_instance``)."""
-    return schema_instance(schema, prompt)
-
-
 def call_id(messages: list[dict[str, Any]], name: str) -> str:
     """A Groq-looking tool call id (``"2zvvry1t5"``), stable for a conversation."""
     digest = hashlib.sha256(json.dumps([messages, name], sort_keys=True).encode()).hexdigest()
@@ -94,7 +89,8 @@ def choose_tool(body: dict[str, Any]) -> dict[str, Any] | None:
 def tool_call(body: dict[str, Any], tool: dict[str, Any]) -> dict[str, Any]:
     """A whole tool call for ``tool`` with arguments fitting its schema."""
     messages = body.get("messages") or []
-    arguments = example_value(tool.get("parameters", {"type": "object"}), last_user_text(messages))
+    parameters = tool.get("parameters", {"type": "object"})
+    arguments = schema_instance(parameters, last_user_text(messages))
     name = str(tool.get("name", "tool"))
     return {
         "id": call_id(messages, name),

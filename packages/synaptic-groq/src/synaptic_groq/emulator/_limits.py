@@ -16,7 +16,9 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from synaptic_core.pacing import Bucket
 
 
 def go_duration(seconds: float) -> str:
@@ -60,32 +62,6 @@ class Verdict:
     requested: int = 0
 
 
-@dataclass
-class _Bucket:
-    capacity: int
-    period: float  # seconds to refill from empty
-    level: float = field(init=False)
-    stamp: float | None = None
-
-    def __post_init__(self) -> None:
-        self.level = float(self.capacity)
-
-    def refill(self, now: float) -> None:
-        if self.stamp is not None and now > self.stamp:
-            rate = self.capacity / self.period
-            self.level = min(self.capacity, self.level + (now - self.stamp) * rate)
-        self.stamp = now
-
-    def wait_for(self, amount: float) -> float:
-        """Seconds until ``amount`` is available (0 if it is)."""
-        if self.level >= amount:
-            return 0.0
-        return (amount - self.level) * self.period / self.capacity
-
-    def until_full(self) -> float:
-        return (self.capacity - self.level) * self.period / self.capacity
-
-
 _NAMES = {
     ("requests", 60.0): ("requests per minute (RPM)", "requests"),
     ("requests", 86_400.0): ("requests per day (RPD)", "requests"),
@@ -95,19 +71,25 @@ _NAMES = {
 
 
 class _Budget:
-    """The four buckets of one (API key, model)."""
+    """The buckets of one (API key, model), full when it first sends a request."""
 
-    def __init__(self, limits: Limits) -> None:
-        def bucket(capacity: int | None, period: float) -> _Bucket | None:
-            return None if capacity is None else _Bucket(capacity, period)
-
+    def __init__(self, limits: Limits, now: float) -> None:
         self.requests = [
-            (b, 60.0) for b in [bucket(limits.requests_per_minute, 60.0)] if b is not None
-        ] + [(b, 86_400.0) for b in [bucket(limits.requests_per_day, 86_400.0)] if b is not None]
+            (Bucket.full(capacity, period, now), period)
+            for capacity, period in (
+                (limits.requests_per_minute, 60.0),
+                (limits.requests_per_day, 86_400.0),
+            )
+            if capacity is not None
+        ]
         self.tokens = [
-            (b, 60.0) for b in [bucket(limits.tokens_per_minute, 60.0)] if b is not None
-        ] + [(b, 86_400.0) for b in [bucket(limits.tokens_per_day, 86_400.0)] if b is not None]
-        self.limits = limits
+            (Bucket.full(capacity, period, now), period)
+            for capacity, period in (
+                (limits.tokens_per_minute, 60.0),
+                (limits.tokens_per_day, 86_400.0),
+            )
+            if capacity is not None
+        ]
 
     def refill(self, now: float) -> None:
         for bucket, _ in (*self.requests, *self.tokens):
@@ -120,11 +102,11 @@ class _Budget:
         minute = next((b for b, p in self.tokens if p == 60.0), None)
         tokens = minute or next((b for b, _ in self.tokens), None)
         if requests is not None:
-            headers["x-ratelimit-limit-requests"] = str(requests.capacity)
+            headers["x-ratelimit-limit-requests"] = str(int(requests.capacity))
             headers["x-ratelimit-remaining-requests"] = str(max(0, math.floor(requests.level)))
             headers["x-ratelimit-reset-requests"] = go_duration(requests.until_full())
         if tokens is not None:
-            headers["x-ratelimit-limit-tokens"] = str(tokens.capacity)
+            headers["x-ratelimit-limit-tokens"] = str(int(tokens.capacity))
             headers["x-ratelimit-remaining-tokens"] = str(max(0, math.floor(tokens.level)))
             headers["x-ratelimit-reset-tokens"] = go_duration(tokens.until_full())
         return headers
@@ -133,8 +115,8 @@ class _Budget:
 class RateBudget:
     """Groq's limits for every (API key, model) that sends requests. Thread-safe.
 
-    ``requests_per_minute`` / ``tokens_per_minute`` keep their wave-1 meaning; the
-    per-day limits and ``limits_for`` (per model) are Groq's other dimensions.
+    One ``_Budget`` per (API key, model), with the arithmetic of
+    ``synaptic_core.pacing.Bucket`` (the client's pacing uses the same).
     """
 
     def __init__(
@@ -153,24 +135,17 @@ class RateBudget:
         self._lock = threading.Lock()
         self._budgets: dict[tuple[str, str], _Budget] = {}
 
-    @property
-    def requests_per_minute(self) -> int | None:
-        return self.limits.requests_per_minute
-
-    @property
-    def tokens_per_minute(self) -> int | None:
-        return self.limits.tokens_per_minute
-
     def reset(self) -> None:
         """Every bucket full again."""
         with self._lock:
             self._budgets.clear()
 
     def _budget(self, key: str, model: str) -> _Budget:
+        now = self._clock()
         budget = self._budgets.get((key, model))
         if budget is None:
-            budget = self._budgets[(key, model)] = _Budget(self.limits)
-        budget.refill(self._clock())
+            budget = self._budgets[(key, model)] = _Budget(self.limits, now)
+        budget.refill(now)
         return budget
 
     def never_fits(self, tokens: int) -> int | None:
@@ -196,8 +171,8 @@ class RateBudget:
                             wait,
                             which,
                             what,
-                            bucket.capacity,
-                            bucket.capacity - max(0, math.floor(bucket.level)),
+                            int(bucket.capacity),
+                            int(bucket.capacity) - max(0, math.floor(bucket.level)),
                             amount,
                         )
             for bucket, _ in budget.requests:
@@ -213,7 +188,3 @@ class RateBudget:
             for bucket, _ in budget.tokens:
                 bucket.level -= used - reserved
             return budget.headers()
-
-    def spend_tokens(self, tokens: int) -> dict[str, str]:
-        """Wave-1 form: debit ``tokens`` from the default key and model."""
-        return self.settle("", "", 0, tokens)
