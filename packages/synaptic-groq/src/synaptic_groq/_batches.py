@@ -173,13 +173,34 @@ class GroqBatchClient:
         path = Path(source)
         return path.read_bytes(), filename or path.name
 
+    def _create_request(
+        self, input_file_id: str, completion_window: str, metadata: dict[str, str] | None
+    ) -> HttpRequest:
+        body: dict[str, Any] = {
+            "input_file_id": input_file_id,
+            "endpoint": "/v1/chat/completions",
+            "completion_window": completion_window,
+        }
+        if metadata is not None:
+            body["metadata"] = metadata
+        return self._json_request("POST", "/batches", body)
+
+    def _batch_request(self, method: str, batch_id: str, action: str = "") -> HttpRequest:
+        return self._json_request(method, f"/batches/{quote(batch_id, safe='')}{action}")
+
+    def _content_request(self, file_id: str) -> HttpRequest:
+        return self._json_request("GET", f"/files/{quote(file_id, safe='')}/content")
+
+    def _batches(self, response: HttpResponse) -> list[BatchInfo]:
+        data = json.loads(self._checked(response).content).get("data", [])
+        return [BatchInfo.model_validate(b) for b in data]
+
     # --- blocking -------------------------------------------------------------------
 
     def upload_sync(self, source: str | Path | bytes, *, filename: str | None = None) -> FileInfo:
         """Upload a batch input file (a path, or the JSONL bytes)."""
-        content, name = self._content(source, filename)
-        response = self.backend.send_sync(self._upload_request(content, name))
-        result: FileInfo = self._parsed(response, FileInfo)
+        request = self._upload_request(*self._content(source, filename))
+        result: FileInfo = self._parsed(self.backend.send_sync(request), FileInfo)
         return result
 
     def create_sync(
@@ -190,51 +211,36 @@ class GroqBatchClient:
         metadata: dict[str, str] | None = None,
     ) -> BatchInfo:
         """Start a batch over an uploaded file."""
-        body: dict[str, Any] = {
-            "input_file_id": input_file_id,
-            "endpoint": "/v1/chat/completions",
-            "completion_window": completion_window,
-        }
-        if metadata is not None:
-            body["metadata"] = metadata
-        response = self.backend.send_sync(self._json_request("POST", "/batches", body))
-        result: BatchInfo = self._parsed(response, BatchInfo)
+        request = self._create_request(input_file_id, completion_window, metadata)
+        result: BatchInfo = self._parsed(self.backend.send_sync(request), BatchInfo)
         return result
 
     def get_sync(self, batch_id: str) -> BatchInfo:
         """A batch's status and counts now."""
-        path = f"/batches/{quote(batch_id, safe='')}"
-        result: BatchInfo = self._parsed(
-            self.backend.send_sync(self._json_request("GET", path)), BatchInfo
-        )
+        request = self._batch_request("GET", batch_id)
+        result: BatchInfo = self._parsed(self.backend.send_sync(request), BatchInfo)
         return result
 
     def cancel_sync(self, batch_id: str) -> BatchInfo:
         """Ask Groq to stop a batch (it goes ``cancelling``, then ``cancelled``)."""
-        path = f"/batches/{quote(batch_id, safe='')}/cancel"
-        result: BatchInfo = self._parsed(
-            self.backend.send_sync(self._json_request("POST", path)), BatchInfo
-        )
+        request = self._batch_request("POST", batch_id, "/cancel")
+        result: BatchInfo = self._parsed(self.backend.send_sync(request), BatchInfo)
         return result
 
     def list_sync(self) -> list[BatchInfo]:
         """Every batch of this key."""
-        response = self._checked(self.backend.send_sync(self._json_request("GET", "/batches")))
-        return [BatchInfo.model_validate(b) for b in json.loads(response.content).get("data", [])]
+        return self._batches(self.backend.send_sync(self._json_request("GET", "/batches")))
 
     def download_sync(self, file_id: str) -> bytes:
         """A file's content (a batch's output or error lines)."""
-        path = f"/files/{quote(file_id, safe='')}/content"
-        return self._checked(self.backend.send_sync(self._json_request("GET", path))).content
+        return self._checked(self.backend.send_sync(self._content_request(file_id))).content
 
     # --- async ----------------------------------------------------------------------
 
     async def upload(self, source: str | Path | bytes, *, filename: str | None = None) -> FileInfo:
         """Async ``upload_sync``."""
-        content, name = self._content(source, filename)
-        result: FileInfo = self._parsed(
-            await self.backend.send(self._upload_request(content, name)), FileInfo
-        )
+        request = self._upload_request(*self._content(source, filename))
+        result: FileInfo = self._parsed(await self.backend.send(request), FileInfo)
         return result
 
     async def create(
@@ -245,41 +251,26 @@ class GroqBatchClient:
         metadata: dict[str, str] | None = None,
     ) -> BatchInfo:
         """Async ``create_sync``."""
-        body: dict[str, Any] = {
-            "input_file_id": input_file_id,
-            "endpoint": "/v1/chat/completions",
-            "completion_window": completion_window,
-        }
-        if metadata is not None:
-            body["metadata"] = metadata
-        result: BatchInfo = self._parsed(
-            await self.backend.send(self._json_request("POST", "/batches", body)), BatchInfo
-        )
+        request = self._create_request(input_file_id, completion_window, metadata)
+        result: BatchInfo = self._parsed(await self.backend.send(request), BatchInfo)
         return result
 
     async def get(self, batch_id: str) -> BatchInfo:
         """Async ``get_sync``."""
-        path = f"/batches/{quote(batch_id, safe='')}"
-        result: BatchInfo = self._parsed(
-            await self.backend.send(self._json_request("GET", path)), BatchInfo
-        )
+        request = self._batch_request("GET", batch_id)
+        result: BatchInfo = self._parsed(await self.backend.send(request), BatchInfo)
         return result
 
     async def cancel(self, batch_id: str) -> BatchInfo:
         """Async ``cancel_sync``."""
-        path = f"/batches/{quote(batch_id, safe='')}/cancel"
-        result: BatchInfo = self._parsed(
-            await self.backend.send(self._json_request("POST", path)), BatchInfo
-        )
+        request = self._batch_request("POST", batch_id, "/cancel")
+        result: BatchInfo = self._parsed(await self.backend.send(request), BatchInfo)
         return result
 
     async def list(self) -> list[BatchInfo]:
         """Async ``list_sync``."""
-        response = self._checked(await self.backend.send(self._json_request("GET", "/batches")))
-        return [BatchInfo.model_validate(b) for b in json.loads(response.content).get("data", [])]
+        return self._batches(await self.backend.send(self._json_request("GET", "/batches")))
 
     async def download(self, file_id: str) -> bytes:
         """Async ``download_sync``."""
-        path = f"/files/{quote(file_id, safe='')}/content"
-        response = await self.backend.send(self._json_request("GET", path))
-        return self._checked(response).content
+        return self._checked(await self.backend.send(self._content_request(file_id))).content
