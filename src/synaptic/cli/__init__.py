@@ -1,4 +1,4 @@
-"""The ``synaptic`` command: chat, providers, models, emulator, demo (one module each).
+"""The ``synaptic`` command: chat, batch, providers, models, emulator, demo (one module each).
 
 Errors print one line on stderr and exit 1 (usage errors exit 2, Ctrl-C 130); ``--debug``
 shows tracebacks, and debug logs on stderr, instead. A closed pipe (``| head``) ends the
@@ -33,13 +33,14 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
+    from synaptic.cli._batch import batch  # noqa: PLC0415
     from synaptic.cli._chat import chat  # noqa: PLC0415
     from synaptic.cli._demo import demo  # noqa: PLC0415
     from synaptic.cli._emulator import emulator  # noqa: PLC0415
     from synaptic.cli._models import models  # noqa: PLC0415
     from synaptic.cli._providers import providers  # noqa: PLC0415
 
-    for command in (chat, providers, models, emulator, demo):
+    for command in (chat, batch, providers, models, emulator, demo):
         cli.add_command(command)
 
 

@@ -203,6 +203,12 @@ class ChatModel(abc.ABC):
         """Blocking ``chat_parsed``."""
         return self.chat_sync(_structured(request, schema), **options).parse(schema)
 
+    def check_request(self, request: ChatInput) -> None:  # noqa: B027 (a no-op default)
+        """Raise what ``request`` would raise before anything is sent (a field the
+        provider refuses, text that is not Unicode), sending nothing. Bulk jobs check
+        every line this way before the first request; models that check nothing
+        accept everything."""
+
     def close(self) -> None:  # noqa: B027 (a deliberate no-op default)
         """Release connections this model opened (a no-op for models without any).
 

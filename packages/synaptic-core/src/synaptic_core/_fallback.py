@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from synaptic_core._chat_model import ChatModel
 from synaptic_core._errors import SynapticError, truncate
 from synaptic_core._logging import get_logger
-from synaptic_core._request import ChatRequest
+from synaptic_core._request import ChatInput, ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core._retry import _aclose, _close
 
@@ -65,6 +65,10 @@ class FallbackChatModel(ChatModel):
 
     def __repr__(self) -> str:
         return f"FallbackChatModel({self.labels!r})"
+
+    def check_request(self, request: ChatInput) -> None:
+        """Checked against the first model (the one every request tries first)."""
+        self.models[0].check_request(request)
 
     def close(self) -> None:
         """Close every model."""

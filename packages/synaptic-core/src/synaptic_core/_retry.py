@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from synaptic_core._chat_model import ChatModel
 from synaptic_core._errors import SynapticError
 from synaptic_core._logging import get_logger
-from synaptic_core._request import ChatRequest
+from synaptic_core._request import ChatInput, ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 
 logger = get_logger("retry")
@@ -173,6 +173,9 @@ class RetryChatModel(ChatModel):
 
     def __repr__(self) -> str:
         return f"RetryChatModel({self.model!r}, {self.config!r})"
+
+    def check_request(self, request: ChatInput) -> None:
+        self.model.check_request(request)
 
     def close(self) -> None:
         """Close the wrapped model."""

@@ -26,6 +26,14 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from synaptic_groq._accepted import ACCEPTED_FIELDS, REJECTED_FIELDS
+    from synaptic_groq._batch_job import (
+        BatchCancelledError,
+        BatchError,
+        BatchExpiredError,
+        BatchFailedError,
+        BatchNotAvailableError,
+        GroqBatchJob,
+    )
     from synaptic_groq._batches import (
         BATCH_FINISHED,
         BatchInfo,
@@ -103,6 +111,17 @@ _LAZY = {
         ("BATCH_FINISHED", "BatchInfo", "FileInfo", "GroqBatchClient", "RequestCounts"),
         "synaptic_groq._batches",
     ),
+    **dict.fromkeys(
+        (
+            "BatchCancelledError",
+            "BatchError",
+            "BatchExpiredError",
+            "BatchFailedError",
+            "BatchNotAvailableError",
+            "GroqBatchJob",
+        ),
+        "synaptic_groq._batch_job",
+    ),
     "ACCEPTED_FIELDS": "synaptic_groq._accepted",
     "REJECTED_FIELDS": "synaptic_groq._accepted",
 }
@@ -122,7 +141,12 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "GROQ",
     "REJECTED_FIELDS",
+    "BatchCancelledError",
+    "BatchError",
+    "BatchExpiredError",
+    "BatchFailedError",
     "BatchInfo",
+    "BatchNotAvailableError",
     "BrowserResult",
     "Chart",
     "ChartElement",
@@ -138,6 +162,7 @@ __all__ = [
     "FileInfo",
     "FunctionCitation",
     "GroqBatchClient",
+    "GroqBatchJob",
     "GroqChatModel",
     "GroqConfig",
     "GroqExtras",

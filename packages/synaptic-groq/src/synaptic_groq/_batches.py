@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -88,6 +89,12 @@ class GroqBatchClient:
         key = config.api_key.get_secret_value() if config.api_key is not None else ""
         self._secret = key or None
         self._auth = {"authorization": f"Bearer {key}"} if key else {}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GroqBatchClient:
+        """A client on ``$GROQ_API_KEY`` and ``$GROQ_BASE_URL`` (batches name their
+        models line by line, so the config's model is a placeholder)."""
+        return cls(GroqConfig(model="(batch)", environ=environ))
 
     def __repr__(self) -> str:
         return f"GroqBatchClient(base_url={self._base!r})"

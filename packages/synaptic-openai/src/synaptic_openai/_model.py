@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from synaptic_core import (
     AIMessageChunk,
     Backend,
+    ChatInput,
     ChatModel,
     ChatRequest,
     ChatResponse,
@@ -27,6 +28,7 @@ from synaptic_core import (
     InsecureTransportWarning,
     SynapticError,
     error_from_response,
+    to_request,
     unencodable_text_error,
 )
 from synaptic_openai._config import ChatConfig, check_header_value
@@ -121,6 +123,10 @@ class OpenAIChatModel(ChatModel):
     def _secret(self) -> str | None:
         key = self.config.api_key
         return None if key is None else key.get_secret_value()
+
+    def check_request(self, request: ChatInput) -> None:
+        """Builds the HTTP request (every check the provider's rules need) and drops it."""
+        self._http_request(to_request(request), stream=False)
 
     def _http_request(self, request: ChatRequest, *, stream: bool) -> HttpRequest:
         body = build_body(request, self.config, self.dialect, stream=stream)

@@ -286,6 +286,11 @@ class RedisRateLimiter:
                     "" if remaining is None else remaining,
                 )
 
+    def learn(self, key: str, kind: str, period: float, limit: int) -> None:
+        """A limit named by a 429 (Groq's requests per minute), added empty."""
+        self.local.learn(key, kind, period, limit)
+        self._call(key, "observe", kind[0], int(period), limit, 0)
+
     def snapshot(self, key: str) -> dict[str, float]:
         """The levels of ``key``'s buckets in Redis now."""
         result = self._call(key, "snapshot") or []

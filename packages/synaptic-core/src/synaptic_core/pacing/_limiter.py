@@ -237,6 +237,20 @@ class LocalRateLimiter:
                 if bucket is not None and remaining is not None:
                     bucket.correct(remaining, now, in_flight)
 
+    def learn(self, key: str, kind: str, period: float, limit: int) -> None:
+        """A 429 named a limit the headers do not carry (Groq's requests per minute):
+        add it, empty (the server just said it is used up)."""
+        with self._lock:
+            now = self._clock()
+            state = self._state(key, now)
+            buckets = state.requests if kind == "requests" else state.tokens
+            if period not in buckets and limit > 0:
+                bucket = buckets[period] = Bucket.full(limit, period, now)
+                in_flight = (
+                    state.in_flight_requests if kind == "requests" else state.in_flight_tokens
+                )
+                bucket.correct(0, now, in_flight)
+
     def snapshot(self, key: str) -> dict[str, float]:
         """The levels of ``key``'s buckets now (for tests and the CLI)."""
         with self._lock:

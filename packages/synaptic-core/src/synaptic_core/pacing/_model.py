@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from synaptic_core._chat_model import ChatModel
 from synaptic_core._errors import RateLimitError
-from synaptic_core._request import ChatRequest
+from synaptic_core._request import ChatInput, ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core.pacing._estimate import TokenEstimator
 from synaptic_core.pacing._limiter import RateLimiter, Reservation
@@ -40,6 +41,21 @@ def budget_key(model: ChatModel, budget: str | None = None) -> str:
     text = str(secret.get_secret_value()) if hasattr(secret, "get_secret_value") else ""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16] if text else "nokey"
     return f"{provider}:{digest}:{model_id}"
+
+
+_LIMIT_IN_MESSAGE = re.compile(
+    r"on (requests|tokens) per (minute|day) \((?:RPM|TPM|RPD|TPD)\): Limit (\d+)"
+)
+
+
+def limit_in_message(message: str) -> tuple[str, float, int] | None:
+    """``(kind, period, limit)`` from a 429's text, as Groq words it ("... on requests
+    per minute (RPM): Limit 30, Used 30 ..."): the one limit its headers never carry."""
+    found = _LIMIT_IN_MESSAGE.search(message)
+    if found is None:
+        return None
+    kind, per, limit = found.groups()
+    return kind, 60.0 if per == "minute" else 86_400.0, int(limit)
 
 
 def _max_tokens(model: ChatModel, request: ChatRequest) -> int | None:
@@ -78,6 +94,9 @@ class RateLimitedChatModel(ChatModel):
     def __repr__(self) -> str:
         return f"RateLimitedChatModel({self.model!r}, key={self.key.split(':')[0]!r})"
 
+    def check_request(self, request: ChatInput) -> None:
+        self.model.check_request(request)
+
     def close(self) -> None:
         self.model.close()
 
@@ -106,6 +125,10 @@ class RateLimitedChatModel(ChatModel):
         reservation.cancel()  # a 429 is not charged
         self.limiter.pause(self.key, error.retry_after if error.retry_after else 1.0)
         self.limiter.observe(self.key, error.rate_limit)
+        named = limit_in_message(error.message)
+        learn = getattr(self.limiter, "learn", None)  # optional for third-party stores
+        if named is not None and learn is not None:
+            learn(self.key, *named)
 
     # --- calls ----------------------------------------------------------------------
 

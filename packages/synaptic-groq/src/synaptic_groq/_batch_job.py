@@ -1,0 +1,285 @@
+"""``GroqBatchJob``: a batch input run through Groq's Batch API, from upload to output.
+
+The same input and output lines as a live job (``synaptic_openai.batch``): every line
+is checked first (line numbers, duplicates, fields Groq refuses), lines an existing
+output already has are left out (so a job can move between modes), the file is
+uploaded and a batch created; its id is saved next to the output (``OUTPUT.batch.json``)
+at once, so ``resume=True`` polls that batch instead of creating a second one. When
+the batch ends, its output and error files (unordered, as Groq's) are joined by
+``custom_id`` and appended to the output in input order. A batch that failed, expired or
+was cancelled is a typed error, after every line that did come back is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from synaptic_core import ChatRequest, InputError, PermissionDeniedError, SynapticError
+from synaptic_groq._batches import BatchInfo, GroqBatchClient
+from synaptic_groq._config import GroqConfig
+from synaptic_groq._model import GroqChatModel
+from synaptic_openai.batch import (
+    BatchLine,
+    BatchSource,
+    LineReader,
+    OutputWriter,
+    check_lines,
+    parse_line,
+    scan_output,
+)
+from synaptic_openai.batch._lines import digest
+
+
+class BatchError(SynapticError):
+    """A Groq batch that did not complete. ``batch`` is its last ``BatchInfo``;
+    ``missing`` how many submitted lines have no output line."""
+
+    def __init__(self, message: str, *, batch: BatchInfo, missing: int = 0) -> None:
+        super().__init__(message, provider="groq")
+        self.batch = batch
+        self.missing = missing
+
+
+class BatchFailedError(BatchError):
+    """The batch failed (Groq's validation refused the file: ``batch.errors``)."""
+
+
+class BatchExpiredError(BatchError):
+    """The batch expired before every line ran (what ran is written)."""
+
+
+class BatchCancelledError(BatchError):
+    """The batch was cancelled (what ran is written)."""
+
+
+class BatchNotAvailableError(PermissionDeniedError):
+    """Groq's Batch API is not on this organisation's plan (403 not_available_for_plan)."""
+
+
+def state_path(output: str | os.PathLike[str]) -> Path:
+    """Where the batch id of a job writing ``output`` is kept (``OUTPUT.batch.json``)."""
+    return Path(f"{os.fspath(output)}.batch.json")
+
+
+class GroqBatchJob:
+    """``GroqBatchJob(client, "in.jsonl", "out.jsonl").run_sync()``.
+
+    ``model`` overrides or supplies every body's ``model``; ``window`` is the completion
+    window (``24h`` to ``7d``); ``poll_interval`` seconds between status checks
+    (``on_progress(info)`` after each); ``resume`` continues the batch this output's
+    state file names, or submits only the lines the output lacks.
+    """
+
+    def __init__(
+        self,
+        client: GroqBatchClient,
+        source: BatchSource,
+        output: str | os.PathLike[str],
+        *,
+        model: str | None = None,
+        window: str = "24h",
+        resume: bool = False,
+        poll_interval: float = 10.0,
+        on_progress: Callable[[BatchInfo], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self._reader = LineReader(source)
+        self.output = Path(output)
+        self.state = state_path(output)
+        self.model = model
+        self.window = window
+        self.resume = resume
+        self.poll_interval = poll_interval
+        self.on_progress = on_progress
+        self._sleep = sleep
+        self._checkers: dict[str, GroqChatModel] = {}
+        self.info: BatchInfo | None = None
+        self.written = 0
+
+    def __repr__(self) -> str:
+        return f"GroqBatchJob({self._reader.name!r}, output={str(self.output)!r})"
+
+    # --- checking and submitting ----------------------------------------------------
+
+    def _check(self, line: BatchLine, request: ChatRequest) -> None:
+        name = self.model or line.model
+        if name is None:
+            msg = "body.model is missing: name the model in the line, or give the job one (-m)"
+            raise InputError(msg)
+        checker = self._checkers.get(name)
+        if checker is None:
+            config = self.client.config
+            checker = self._checkers[name] = GroqChatModel(
+                GroqConfig(config.api_key, name, base_url=config.base_url)
+            )
+        checker.check_request(request)
+
+    def _done(self) -> set[int]:
+        if not self.output.exists() or self.output.stat().st_size == 0:
+            return set()
+        if not self.resume:
+            msg = (
+                f"{self.output} already has results; resume it (--resume / resume=True) "
+                "or write to another file"
+            )
+            raise InputError(msg)
+        return scan_output(self.output, repair=True).done
+
+    def _payload(self, done: set[int]) -> tuple[bytes, int]:
+        parts: list[bytes] = []
+        count = 0
+        for number, raw in self._reader:
+            line = parse_line(number, raw)
+            if line is None or digest(line.custom_id) in done:
+                continue
+            body = dict(line.body)
+            if self.model:
+                body["model"] = self.model
+            item = {
+                "custom_id": line.custom_id,
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": body,
+            }
+            parts.append(
+                json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            )
+            count += 1
+        return b"".join(parts), count
+
+    async def submit(self) -> BatchInfo | None:
+        """Check, upload and create the batch (None: the output already has every line)."""
+        try:
+            check_lines(self._reader, self._check)
+        finally:
+            for checker in self._checkers.values():
+                checker.close()
+        payload, count = self._payload(self._done())
+        if count == 0:
+            return None
+        try:
+            uploaded = await self.client.upload(payload, filename=f"{self.output.stem}.input.jsonl")
+            info = await self.client.create(uploaded.id, completion_window=self.window)
+        except PermissionDeniedError as exc:
+            if exc.code == "not_available_for_plan":
+                msg = (
+                    "Groq's Batch API is not available on this plan (HTTP 403 "
+                    "not_available_for_plan): run the job live instead (without --api)"
+                )
+                raise BatchNotAvailableError(
+                    msg, provider="groq", status_code=403, code=exc.code, request_id=exc.request_id
+                ) from None
+            raise
+        self.state.write_text(
+            json.dumps({"batch_id": info.id, "input_file_id": uploaded.id, "lines": count}) + "\n"
+        )
+        return info
+
+    # --- waiting and collecting -----------------------------------------------------
+
+    async def wait(self, batch_id: str) -> BatchInfo:
+        """Poll until the batch's status is final."""
+        while True:
+            info = await self.client.get(batch_id)
+            self.info = info
+            if self.on_progress is not None:
+                self.on_progress(info)
+            if info.finished:
+                return info
+            await self._sleep(self.poll_interval)
+
+    async def collect(self, info: BatchInfo) -> int:
+        """Join the output and error files by ``custom_id`` and append them to the output
+        in input order; returns how many submitted lines have no result."""
+        rows: dict[str, bytes] = {}
+        for file_id in (info.output_file_id, info.error_file_id):
+            if not file_id:
+                continue
+            content = await self.client.download(file_id)
+            for data in content.splitlines():
+                if not data.strip():
+                    continue
+                row = json.loads(data)
+                if isinstance(row, dict) and isinstance(row.get("custom_id"), str):
+                    rows[row["custom_id"]] = data
+        done = scan_output(self.output, repair=True).done if self.output.exists() else set()
+        writer = OutputWriter(self.output)
+        missing = 0
+        try:
+            for number, raw in self._reader:
+                line = parse_line(number, raw)
+                if line is None or digest(line.custom_id) in done:
+                    continue
+                found = rows.pop(line.custom_id, None)
+                if found is None:
+                    missing += 1
+                    continue
+                writer.write(json.loads(found))
+                self.written += 1
+        finally:
+            writer.close()
+        return missing
+
+    async def run(self) -> BatchInfo | None:
+        """Submit (or, resuming, find the saved batch), wait, collect; raise
+        ``BatchFailedError`` / ``BatchExpiredError`` / ``BatchCancelledError`` after
+        writing what came back. None: nothing was left to run."""
+        batch_id: str | None = None
+        if self.resume and self.state.exists():
+            try:
+                batch_id = json.loads(self.state.read_text())["batch_id"]
+            except (ValueError, KeyError, TypeError):
+                msg = f"{self.state} does not name a batch; remove it to submit again"
+                raise InputError(msg) from None
+        if batch_id is None:
+            info = await self.submit()
+            if info is None:
+                return None
+            batch_id = info.id
+        info = await self.wait(batch_id)
+        missing = await self.collect(info)
+        self.state.unlink(missing_ok=True)
+        self._raise_for(info, missing)
+        return info
+
+    def _raise_for(self, info: BatchInfo, missing: int) -> None:
+        if info.status == "completed" and not missing:
+            return
+        rerun = f"; {missing} line(s) did not run: finish them live with --resume (without --api)"
+        if info.status == "failed":
+            errors = info.errors.get("data", []) if isinstance(info.errors, dict) else []
+            said = "; ".join(
+                f"line {e.get('line')}: {e.get('message')}"
+                if e.get("line")
+                else str(e.get("message"))
+                for e in errors[:5]
+                if isinstance(e, dict)
+            )
+            msg = f"batch {info.id} failed" + (f": {said}" if said else "")
+            raise BatchFailedError(msg, batch=info, missing=missing)
+        if info.status == "expired":
+            raise BatchExpiredError(f"batch {info.id} expired{rerun}", batch=info, missing=missing)
+        if info.status == "cancelled":
+            raise BatchCancelledError(
+                f"batch {info.id} was cancelled{rerun}", batch=info, missing=missing
+            )
+        raise BatchError(f"batch {info.id} ended {info.status}{rerun}", batch=info, missing=missing)
+
+    def run_sync(self) -> BatchInfo | None:
+        """``run()`` for code without an event loop (the client's connections of the
+        loop it runs in are closed at the end; the client stays usable)."""
+        return asyncio.run(self._run_and_close())
+
+    async def _run_and_close(self) -> BatchInfo | None:
+        try:
+            return await self.run()
+        finally:
+            await self.client.aclose()
+
+    def close(self) -> None:
+        self._reader.close()

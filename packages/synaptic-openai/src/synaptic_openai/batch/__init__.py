@@ -1,0 +1,61 @@
+"""Bulk jobs in the OpenAI/Groq batch format: check lines, run them live, write and read
+Groq's batch output lines. Provider-neutral (any ``ChatModel``); Groq's Batch API
+client is ``synaptic_groq.GroqBatchClient``.
+"""
+
+from synaptic_openai.batch._lines import (
+    CHAT_COMPLETIONS_URL,
+    BatchInputError,
+    BatchLine,
+    BatchSource,
+    LineReader,
+    check_lines,
+    parse_line,
+)
+from synaptic_openai.batch._output import (
+    BatchResult,
+    OutputScan,
+    OutputWriter,
+    iter_output,
+    read_batch_output,
+    result_from_error,
+    result_from_response,
+    result_from_row,
+    scan_output,
+)
+from synaptic_openai.batch._run import BatchJob, BatchPlan, BatchSummary, ready_for_bulk
+from synaptic_openai.batch._wire import (
+    BodyError,
+    error_body,
+    request_from_body,
+    response_to_body,
+    usage_to_wire,
+)
+
+__all__ = [
+    "CHAT_COMPLETIONS_URL",
+    "BatchInputError",
+    "BatchJob",
+    "BatchLine",
+    "BatchPlan",
+    "BatchResult",
+    "BatchSource",
+    "BatchSummary",
+    "BodyError",
+    "LineReader",
+    "OutputScan",
+    "OutputWriter",
+    "check_lines",
+    "error_body",
+    "iter_output",
+    "parse_line",
+    "read_batch_output",
+    "ready_for_bulk",
+    "request_from_body",
+    "response_to_body",
+    "result_from_error",
+    "result_from_response",
+    "result_from_row",
+    "scan_output",
+    "usage_to_wire",
+]

@@ -1,0 +1,444 @@
+"""``BatchJob``: run batch lines live, as fast as the rate-limit budget allows.
+
+How many requests are in flight is not a fixed guess: a request starts when the
+pacing budget (``synaptic_core.pacing``) would let it go within ``lookahead`` seconds,
+so at the limit the job keeps just enough requests queued to use every slot, and
+below it as many as ``max_in_flight``. The first request runs alone (a probe: it
+teaches the budget the provider's limits from its headers). A model without pacing is
+paced from the headers; one without retries gets ``RetryChatModel``'s defaults.
+
+Each finished line is written (appended, flushed) the moment it finishes, before it is
+yielded; stopping the job (Ctrl-C, ``break``, cancelling the task) cancels the requests
+in flight, which refund their budget and write nothing, so ``resume=True`` redoes
+exactly them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+import time
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synaptic_core import ChatModel, ChatRequest, InputError, RateLimitError, RetryChatModel
+from synaptic_core.pacing import Limits, RateLimitedChatModel, limiter_for
+from synaptic_openai.batch._lines import (
+    BatchLine,
+    BatchSource,
+    LineReader,
+    check_lines,
+    digest,
+    parse_line,
+)
+from synaptic_openai.batch._output import (
+    BatchResult,
+    OutputWriter,
+    result_from_error,
+    result_from_response,
+    scan_output,
+)
+from synaptic_openai.batch._wire import BodyError
+
+ModelSource = ChatModel | Callable[[str], ChatModel]
+"""One model for every line, or a factory called once per body ``model`` name."""
+
+_DAY, _MINUTE = 86_400.0, 60.0
+MAX_REQUEUES = 20
+"""How many times a line refused with a 429 (after its retries) runs again."""
+
+
+@dataclass
+class BatchPlan:
+    """What a job will do: ``lines`` in the input, ``in_shard`` of them this machine's,
+    ``done`` already in the output (resume), ``to_run`` the rest, ``torn`` bytes of a
+    torn last output line that was cut off."""
+
+    lines: int
+    in_shard: int
+    done: int
+    to_run: int
+    torn: int = 0
+
+
+@dataclass
+class BatchSummary:
+    """Counts and rates of a run (so far)."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+    stopped: bool = False
+
+    @property
+    def finished(self) -> int:
+        return self.ok + self.failed
+
+    @property
+    def elapsed(self) -> float:
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
+
+    @property
+    def tokens_per_second(self) -> float:
+        elapsed = self.elapsed
+        return (self.input_tokens + self.output_tokens) / elapsed if elapsed > 0 else 0.0
+
+
+def _chain(model: ChatModel) -> Iterator[ChatModel]:
+    yield model
+    inner = getattr(model, "model", None)
+    if isinstance(inner, ChatModel):
+        yield from _chain(inner)
+    for each in getattr(model, "models", None) or ():
+        if isinstance(each, ChatModel):
+            yield from _chain(each)
+
+
+_DEFAULT_LIMITERS: dict[tuple[float, float], Any] = {}
+
+
+def ready_for_bulk(model: ChatModel) -> ChatModel:
+    """``model`` paced and retried: as it is when it already is; otherwise paced from
+    the provider's headers (one budget per process) and/or retried with the defaults.
+    The caller's model objects are not changed (a retry wrapper is copied)."""
+    chain = list(_chain(model))
+    if not any(isinstance(m, RateLimitedChatModel) for m in chain):
+        provider = next(
+            (getattr(m.dialect, "provider", "") for m in chain if hasattr(m, "dialect")), ""
+        )
+        periods = (
+            (_MINUTE, _MINUTE) if provider in ("openai", "openai-compatible") else (_DAY, _MINUTE)
+        )
+        limiter = _DEFAULT_LIMITERS.get(periods)
+        if limiter is None:
+            limiter = _DEFAULT_LIMITERS[periods] = limiter_for(Limits(), header_periods=periods)
+        if isinstance(model, RetryChatModel):
+            retried = copy.copy(model)
+            retried.model = RateLimitedChatModel(model.model, limiter)
+            return retried
+        model = RateLimitedChatModel(model, limiter)
+    if not any(isinstance(m, RetryChatModel) for m in chain):
+        model = RetryChatModel(model)
+    return model
+
+
+class _Todo:
+    """Lines still to start: those a 429 sent back first, then the input's."""
+
+    def __init__(self, fresh: Iterator[BatchLine]) -> None:
+        self.again: deque[BatchLine] = deque()
+        self._fresh = fresh
+        self._exhausted = False
+
+    def __bool__(self) -> bool:
+        return bool(self.again) or not self._exhausted
+
+    def next(self) -> BatchLine | None:
+        if self.again:
+            return self.again.popleft()
+        line = next(self._fresh, None)
+        if line is None:
+            self._exhausted = True
+        return line
+
+
+class BatchJob:
+    """A batch input run live against a chat model.
+
+    ``source``: a path or lines (text, bytes or dicts); ``model``: a ``ChatModel`` for
+    every line (it overrides the bodies' ``model``), or a factory called once per body
+    ``model`` name. ``output``: where finished lines go (None: only yielded);
+    ``resume``: finish an output an earlier run left, without redoing a line;
+    ``shard``: ``(k, n)`` runs every n-th line starting at the k-th (1-based), so n
+    machines sharing a budget (a Redis store) split one file.
+
+    ``prepare()`` checks every line before anything is sent; ``async for result in
+    job`` (or ``job.results_sync()``) runs it, yielding each line as it finishes.
+    """
+
+    def __init__(
+        self,
+        source: BatchSource,
+        model: ModelSource,
+        *,
+        output: str | os.PathLike[str] | None = None,
+        resume: bool = False,
+        shard: tuple[int, int] | None = None,
+        max_in_flight: int = 256,
+        lookahead: float = 1.0,
+        owns_models: bool = False,
+    ) -> None:
+        if shard is not None:
+            k, n = shard
+            if not (isinstance(k, int) and isinstance(n, int) and 1 <= k <= n):
+                msg = f"shard must be (k, n) with 1 <= k <= n, got {shard!r}"
+                raise InputError(msg)
+        if max_in_flight < 1:
+            msg = "max_in_flight must be at least 1"
+            raise InputError(msg)
+        self._reader = LineReader(source)
+        self._model_source = model
+        self._models: dict[str | None, ChatModel] = {}
+        self._owns_models = owns_models
+        self.output = None if output is None else Path(output)
+        self.resume = resume
+        self.shard = shard
+        self.max_in_flight = max_in_flight
+        self.lookahead = lookahead
+        self.plan: BatchPlan | None = None
+        self.summary = BatchSummary()
+        self._done: set[int] = set()
+        self._ready_at = 0.0
+        self._hooked: list[tuple[RateLimitedChatModel, Any]] = []
+        self._requeued: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"BatchJob({self._reader.name!r}, output={self.output!r})"
+
+    # --- models ---------------------------------------------------------------------
+
+    def _model(self, name: str | None) -> ChatModel:
+        key = None if isinstance(self._model_source, ChatModel) else name
+        model = self._models.get(key)
+        if model is None:
+            if isinstance(self._model_source, ChatModel):
+                base = self._model_source
+            elif name is None:
+                msg = "body.model is missing: name the model in the line, or give the job one"
+                raise BodyError(msg)
+            else:
+                base = self._model_source(name)
+            model = self._models[key] = ready_for_bulk(base)
+            for each in _chain(model):
+                if isinstance(each, RateLimitedChatModel):
+                    self._hook(each)
+        return model
+
+    def _hook(self, paced: RateLimitedChatModel) -> None:
+        previous = paced.on_wait
+
+        def on_wait(seconds: float) -> None:
+            self._ready_at = max(self._ready_at, time.monotonic() + seconds)
+            if previous is not None:
+                previous(seconds)
+
+        self._hooked.append((paced, previous))
+        paced.on_wait = on_wait
+
+    def _unhook(self) -> None:
+        for paced, previous in self._hooked:
+            paced.on_wait = previous
+        self._hooked.clear()
+
+    # --- checking ---------------------------------------------------------------------
+
+    def _check(self, line: BatchLine, request: ChatRequest) -> None:
+        self._model(line.model).check_request(request)
+
+    def prepare(self) -> BatchPlan:
+        """Check every line (``BatchInputError`` lists what is wrong, by line number)
+        and the output (an existing one needs ``resume``); nothing is sent."""
+        if self.plan is not None:
+            return self.plan
+        checked = check_lines(self._reader, self._check)
+        torn = 0
+        if self.output is not None:
+            exists = self.output.exists() and self.output.stat().st_size > 0
+            if exists and not self.resume:
+                msg = (
+                    f"{self.output} already has results; resume it (--resume / resume=True) "
+                    "or write to another file"
+                )
+                raise InputError(msg)
+            if self.resume:
+                scan = scan_output(self.output, repair=True)
+                strangers = scan.done - checked.ids
+                if strangers:
+                    msg = (
+                        f"{self.output} has {len(strangers)} line(s) whose custom_id is not in "
+                        f"{self._reader.name}: is it the output of another input?"
+                    )
+                    raise InputError(msg)
+                self._done = scan.done
+                torn = scan.torn
+        in_shard = checked.lines
+        if self.shard is not None:
+            k, n = self.shard
+            in_shard = sum(1 for i in range(checked.lines) if i % n == k - 1)
+        done = sum(
+            1 for line in self._lines(skip_done=False) if digest(line.custom_id) in self._done
+        )
+        self.summary.skipped = done
+        self.plan = BatchPlan(checked.lines, in_shard, done, in_shard - done, torn)
+        return self.plan
+
+    def _lines(self, *, skip_done: bool = True) -> Iterator[BatchLine]:
+        ordinal = 0
+        for number, raw in self._reader:
+            line = parse_line(number, raw)
+            if line is None:
+                continue
+            ordinal += 1
+            if self.shard is not None and (ordinal - 1) % self.shard[1] != self.shard[0] - 1:
+                continue
+            if skip_done and digest(line.custom_id) in self._done:
+                continue
+            yield line
+
+    # --- running ----------------------------------------------------------------------
+
+    async def _one(self, line: BatchLine, writer: OutputWriter | None) -> BatchResult | BatchLine:
+        try:
+            response = await self._model(line.model).chat(line.request())
+        except asyncio.CancelledError:
+            raise
+        except RateLimitError as exc:
+            # A 429 is the budget's, never the line's: run it again once the budget
+            # allows (the limiter bounds that wait by max_wait), a few times at most.
+            tries = self._requeued.get(line.custom_id, 0)
+            if exc.retryable and tries < MAX_REQUEUES:
+                self._requeued[line.custom_id] = tries + 1
+                return line
+            result = result_from_error(line.custom_id, exc, line.number)
+        except Exception as exc:
+            result = result_from_error(line.custom_id, exc, line.number)
+        else:
+            result = result_from_response(line.custom_id, response, line.number)
+        self._requeued.pop(line.custom_id, None)
+        if writer is not None:
+            writer.write(result.row)  # no await between the answer and the write
+        return result
+
+    def _count(self, result: BatchResult) -> None:
+        if result.ok:
+            self.summary.ok += 1
+            usage = result.response.usage if result.response is not None else None
+            if usage is not None:
+                self.summary.input_tokens += usage.input_tokens
+                self.summary.output_tokens += usage.output_tokens
+        else:
+            self.summary.failed += 1
+
+    def _blocked(self, in_flight: int) -> float | None:
+        """0 when another request may start now; else how long to wait at most for
+        that to change (None: until a request finishes)."""
+        if in_flight >= self.max_in_flight:
+            return None
+        if in_flight and self.summary.finished == 0:
+            return None  # the probe runs alone
+        ahead = self._ready_at - time.monotonic() - self.lookahead
+        return ahead if ahead > 0 else 0.0
+
+    async def _launch(
+        self, todo: _Todo, in_flight: set[asyncio.Task[Any]], writer: OutputWriter | None
+    ) -> None:
+        """Start lines while the budget (and ``max_in_flight``) lets them go now."""
+        while todo and self._blocked(len(in_flight)) == 0:
+            line = todo.next()
+            if line is None:
+                return
+            in_flight.add(asyncio.ensure_future(self._one(line, writer)))
+            await asyncio.sleep(0)  # the request takes its place in the budget
+
+    def _collect(
+        self, finished: set[asyncio.Task[Any]], in_flight: set[asyncio.Task[Any]], todo: _Todo
+    ) -> list[BatchResult]:
+        results = []
+        for task in finished:
+            in_flight.discard(task)
+            result = task.result()
+            if isinstance(result, BatchLine):
+                todo.again.append(result)  # refused with a 429: runs again
+            else:
+                self._count(result)
+                results.append(result)
+        return results
+
+    async def results(self) -> AsyncGenerator[BatchResult, None]:
+        """Run the job, yielding each line as it finishes (already written)."""
+        self.prepare()
+        writer = OutputWriter(self.output) if self.output is not None else None
+        in_flight: set[asyncio.Task[Any]] = set()
+        todo = _Todo(self._lines())
+        self.summary.started = time.monotonic()
+        try:
+            while todo or in_flight:
+                await self._launch(todo, in_flight, writer)
+                if not in_flight:  # lines to run again, and the budget is not there yet
+                    await asyncio.sleep(self._blocked(0) or 0)
+                    continue
+                timeout = self._blocked(len(in_flight)) if todo else None
+                finished, _ = await asyncio.wait(
+                    in_flight, timeout=timeout or None, return_when=asyncio.FIRST_COMPLETED
+                )
+                for result in self._collect(finished, in_flight, todo):
+                    yield result
+        except BaseException:
+            self.summary.stopped = True
+            raise
+        finally:
+            for task in in_flight:
+                task.cancel()
+            if in_flight:
+                await asyncio.wait(in_flight)
+            self.summary.ended = time.monotonic()
+            if writer is not None:
+                writer.close()
+            self._unhook()
+
+    def __aiter__(self) -> AsyncIterator[BatchResult]:
+        return self.results()
+
+    def results_sync(self) -> Iterator[BatchResult]:
+        """``results()`` for code without an event loop (one is run for the job)."""
+        loop = asyncio.new_event_loop()
+        agen = self.results()
+        try:
+            while True:
+                try:
+                    result = loop.run_until_complete(agen.__anext__())
+                except StopAsyncIteration:
+                    return
+                yield result
+        finally:
+            loop.run_until_complete(agen.aclose())
+            if self._owns_models:
+                loop.run_until_complete(self.aclose())
+            loop.close()
+
+    # --- lifetime ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Remove the spooled input; close the models the job loaded itself."""
+        self._reader.close()
+        if self._owns_models:
+            for model in self._models.values():
+                model.close()
+            self._models.clear()
+
+    async def aclose(self) -> None:
+        self._reader.close()
+        if self._owns_models:
+            for model in self._models.values():
+                await model.aclose()
+            self._models.clear()
+
+    def __enter__(self) -> BatchJob:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> BatchJob:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
