@@ -75,7 +75,14 @@ def test_reference_paths_resolve() -> None:
 
 
 def test_facade_top_level() -> None:
-    assert synaptic.__all__ == ["__version__", "available_providers", "load_chat_model"]
+    assert synaptic.__all__ == [
+        "__version__",
+        "available_providers",
+        "load_chat_model",
+        "open_batch",
+        "read_batch_output",
+    ]
+    assert synaptic.open_batch is synaptic.batch.open_batch
     assert synaptic.load_chat_model is synaptic_core.load_chat_model
     assert {"fake", "shout"} <= set(synaptic.available_providers())
 

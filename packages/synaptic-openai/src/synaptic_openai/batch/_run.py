@@ -20,7 +20,7 @@ import copy
 import os
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,9 +74,10 @@ class BatchSummary:
     skipped: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    started: float = field(default_factory=time.monotonic)
+    started: float = 0.0
     ended: float | None = None
     stopped: bool = False
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
     @property
     def finished(self) -> int:
@@ -84,7 +85,7 @@ class BatchSummary:
 
     @property
     def elapsed(self) -> float:
-        return (self.ended if self.ended is not None else time.monotonic()) - self.started
+        return (self.ended if self.ended is not None else self.clock()) - self.started
 
     @property
     def tokens_per_second(self) -> float:
@@ -162,6 +163,9 @@ class BatchJob:
 
     ``prepare()`` checks every line before anything is sent; ``async for result in
     job`` (or ``job.results_sync()``) runs it, yielding each line as it finishes.
+    ``max_in_flight`` caps concurrency (the budget decides below it); ``lookahead``:
+    start a request when the budget lets it go within that many seconds; ``clock`` and
+    ``asleep`` are injectable for tests.
     """
 
     def __init__(
@@ -175,6 +179,8 @@ class BatchJob:
         max_in_flight: int = 256,
         lookahead: float = 1.0,
         owns_models: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if shard is not None:
             k, n = shard
@@ -194,11 +200,14 @@ class BatchJob:
         self.max_in_flight = max_in_flight
         self.lookahead = lookahead
         self.plan: BatchPlan | None = None
-        self.summary = BatchSummary()
+        self._clock = clock
+        self._asleep = asleep
+        self.summary = BatchSummary(clock=clock)
         self._done: set[int] = set()
         self._ready_at = 0.0
         self._hooked: list[tuple[RateLimitedChatModel, Any]] = []
         self._requeued: dict[str, int] = {}
+        self._running: AsyncGenerator[BatchResult, None] | None = None
 
     def __repr__(self) -> str:
         return f"BatchJob({self._reader.name!r}, output={self.output!r})"
@@ -226,7 +235,7 @@ class BatchJob:
         previous = paced.on_wait
 
         def on_wait(seconds: float) -> None:
-            self._ready_at = max(self._ready_at, time.monotonic() + seconds)
+            self._ready_at = max(self._ready_at, self._clock() + seconds)
             if previous is not None:
                 previous(seconds)
 
@@ -248,6 +257,14 @@ class BatchJob:
         and the output (an existing one needs ``resume``); nothing is sent."""
         if self.plan is not None:
             return self.plan
+        try:
+            self.plan = self._prepare()
+        except BaseException:
+            self._reader.close()  # the job cannot run: drop the spool now
+            raise
+        return self.plan
+
+    def _prepare(self) -> BatchPlan:
         checked = check_lines(self._reader, self._check)
         torn = 0
         if self.output is not None:
@@ -277,8 +294,7 @@ class BatchJob:
             1 for line in self._lines(skip_done=False) if digest(line.custom_id) in self._done
         )
         self.summary.skipped = done
-        self.plan = BatchPlan(checked.lines, in_shard, done, in_shard - done, torn)
-        return self.plan
+        return BatchPlan(checked.lines, in_shard, done, in_shard - done, torn)
 
     def _lines(self, *, skip_done: bool = True) -> Iterator[BatchLine]:
         ordinal = 0
@@ -334,7 +350,7 @@ class BatchJob:
             return None
         if in_flight and self.summary.finished == 0:
             return None  # the probe runs alone
-        ahead = self._ready_at - time.monotonic() - self.lookahead
+        ahead = self._ready_at - self._clock() - self.lookahead
         return ahead if ahead > 0 else 0.0
 
     async def _launch(
@@ -368,12 +384,12 @@ class BatchJob:
         writer = OutputWriter(self.output) if self.output is not None else None
         in_flight: set[asyncio.Task[Any]] = set()
         todo = _Todo(self._lines())
-        self.summary.started = time.monotonic()
+        self.summary.started = self._clock()
         try:
             while todo or in_flight:
                 await self._launch(todo, in_flight, writer)
                 if not in_flight:  # lines to run again, and the budget is not there yet
-                    await asyncio.sleep(self._blocked(0) or 0)
+                    await self._asleep(self._blocked(0) or 0)
                     continue
                 timeout = self._blocked(len(in_flight)) if todo else None
                 finished, _ = await asyncio.wait(
@@ -389,13 +405,15 @@ class BatchJob:
                 task.cancel()
             if in_flight:
                 await asyncio.wait(in_flight)
-            self.summary.ended = time.monotonic()
+            self.summary.ended = self._clock()
             if writer is not None:
                 writer.close()
+            self._reader.close()  # a spooled input is not read again
             self._unhook()
 
     def __aiter__(self) -> AsyncIterator[BatchResult]:
-        return self.results()
+        self._running = self.results()
+        return self._running
 
     def results_sync(self) -> Iterator[BatchResult]:
         """``results()`` for code without an event loop (one is run for the job)."""
@@ -410,8 +428,8 @@ class BatchJob:
                 yield result
         finally:
             loop.run_until_complete(agen.aclose())
-            if self._owns_models:
-                loop.run_until_complete(self.aclose())
+            # This loop ends here: its connections go with it (models stay usable).
+            loop.run_until_complete(self._close_models(release_only=not self._owns_models))
             loop.close()
 
     # --- lifetime ---------------------------------------------------------------------
@@ -424,12 +442,21 @@ class BatchJob:
                 model.close()
             self._models.clear()
 
+    async def _close_models(self, *, release_only: bool) -> None:
+        for model in self._models.values():
+            await model.aclose()
+        if not release_only:
+            self._models.clear()
+
     async def aclose(self) -> None:
+        """Stop a run left unfinished (``break`` out of ``async for``: its requests in
+        flight are cancelled), then ``close()``."""
+        if self._running is not None:
+            running, self._running = self._running, None
+            await running.aclose()
         self._reader.close()
         if self._owns_models:
-            for model in self._models.values():
-                await model.aclose()
-            self._models.clear()
+            await self._close_models(release_only=False)
 
     def __enter__(self) -> BatchJob:
         return self
