@@ -225,27 +225,36 @@ class GroqBatchJob:
             writer.close()
         return missing
 
-    async def run(self) -> BatchInfo | None:
-        """Submit (or, resuming, find the saved batch), wait, collect; raise
-        ``BatchFailedError`` / ``BatchExpiredError`` / ``BatchCancelledError`` after
-        writing what came back. None: nothing was left to run."""
-        batch_id: str | None = None
-        if self.resume and self.state.exists():
-            try:
-                batch_id = json.loads(self.state.read_text())["batch_id"]
-            except (ValueError, KeyError, TypeError):
-                msg = f"{self.state} does not name a batch; remove it to submit again"
-                raise InputError(msg) from None
-        if batch_id is None:
-            info = await self.submit()
-            if info is None:
-                return None
-            batch_id = info.id
-        info = await self.wait(batch_id)
-        missing = await self.collect(info)
-        self.state.unlink(missing_ok=True)
+    async def run(self, batch_id: str | None = None) -> BatchInfo | None:
+        """Submit (or continue ``batch_id``, or, resuming, the batch the state file
+        names), wait, collect; raise ``BatchFailedError`` / ``BatchExpiredError`` /
+        ``BatchCancelledError`` after writing what came back. None: nothing was left
+        to run. The input's spool (if any) is dropped at the end."""
+        try:
+            if batch_id is None and self.resume and self.state.exists():
+                batch_id = self._saved_batch_id()
+            if batch_id is None:
+                submitted = await self.submit()
+                if submitted is None:
+                    return None
+                batch_id = submitted.id
+            info = await self.wait(batch_id)
+            missing = await self.collect(info)
+            self.state.unlink(missing_ok=True)
+        finally:
+            self.close()
         self._raise_for(info, missing)
         return info
+
+    def _saved_batch_id(self) -> str:
+        try:
+            saved = json.loads(self.state.read_text())["batch_id"]
+        except (ValueError, KeyError, TypeError):
+            saved = None
+        if not isinstance(saved, str):
+            msg = f"{self.state} does not name a batch; remove it to submit again"
+            raise InputError(msg)
+        return saved
 
     def _raise_for(self, info: BatchInfo, missing: int) -> None:
         if info.status == "completed" and not missing:
@@ -282,4 +291,11 @@ class GroqBatchJob:
             await self.client.aclose()
 
     def close(self) -> None:
+        """Drop the input's spool (an iterable source is spooled to a temporary file)."""
         self._reader.close()
+
+    def __enter__(self) -> GroqBatchJob:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

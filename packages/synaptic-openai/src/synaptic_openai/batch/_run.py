@@ -331,6 +331,7 @@ class BatchJob:
         self._requeued.pop(line.custom_id, None)
         if writer is not None:
             writer.write(result.row)  # no await between the answer and the write
+        self._count(result)  # counted as written, even if the job stops before yielding it
         return result
 
     def _count(self, result: BatchResult) -> None:
@@ -374,7 +375,6 @@ class BatchJob:
             if isinstance(result, BatchLine):
                 todo.again.append(result)  # refused with a 429: runs again
             else:
-                self._count(result)
                 results.append(result)
         return results
 
