@@ -183,6 +183,11 @@ def main() -> None:
     print("bulk: starting", file=sys.stderr)
     bulk = bulk_bench.main()
     lines += ["", bulk["table"]]
+    from benchmarks import batch as batch_bench
+
+    print("batch: starting", file=sys.stderr)
+    batch = batch_bench.main()
+    lines += ["", batch["table"]]
     table = "\n".join(lines)
     print(table)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
@@ -195,6 +200,7 @@ def main() -> None:
                 "samples": raw,
                 "emulator": {k: v for k, v in emulator.items() if k != "table"},
                 "bulk": bulk["rows"],
+                "batch": batch["rows"],
             },
             indent=1,
         )
