@@ -243,3 +243,14 @@ def test_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert b"failed=0" in output
     assert b"line/s" in output
     assert b"done: 20 ok, 0 failed" in output
+
+
+def test_a_missing_api_key_is_one_error_not_one_per_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(["batch", "in.jsonl", "-o", "out.jsonl"], capsys)
+    assert code == 1
+    assert err == (
+        "error: provider 'groq' (groq:openai/gpt-oss-20b) needs an API key: set the "
+        "environment variable GROQ_API_KEY (or name another one with api_key_env)\n"
+    )

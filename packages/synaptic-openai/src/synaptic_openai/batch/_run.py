@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synaptic_core import ChatModel, ChatRequest, InputError, RateLimitError, RetryChatModel
+from synaptic_core import (
+    ChatModel,
+    ChatRequest,
+    InputError,
+    RateLimitError,
+    RetryChatModel,
+    SynapticError,
+)
 from synaptic_core.pacing import Limits, RateLimitedChatModel, limiter_for
 from synaptic_openai.batch._lines import (
     BatchLine,
@@ -131,6 +138,14 @@ def ready_for_bulk(model: ChatModel) -> ChatModel:
     return model
 
 
+class _LoadFailed(Exception):
+    """A model could not be loaded: the job stops at once (not a problem per line)."""
+
+    def __init__(self, error: SynapticError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Todo:
     """Lines still to start: those a 429 sent back first, then the input's."""
 
@@ -224,7 +239,10 @@ class BatchJob:
                 msg = "body.model is missing: name the model in the line, or give the job one"
                 raise BodyError(msg)
             else:
-                base = self._model_source(name)
+                try:
+                    base = self._model_source(name)
+                except SynapticError as exc:  # no key, bad profile: not one line's fault
+                    raise _LoadFailed(exc) from exc
             model = self._models[key] = ready_for_bulk(base)
             for each in _chain(model):
                 if isinstance(each, RateLimitedChatModel):
@@ -259,6 +277,9 @@ class BatchJob:
             return self.plan
         try:
             self.plan = self._prepare()
+        except _LoadFailed as failed:
+            self._reader.close()
+            raise failed.error from None
         except BaseException:
             self._reader.close()  # the job cannot run: drop the spool now
             raise

@@ -23,7 +23,7 @@ from synaptic_groq import (
 from synaptic_groq.emulator import GroqEmulator
 from synaptic_openai.batch import BatchJob, read_batch_output
 
-from .test_live import batch_lines, output_ids, write
+from .test_batch_live import batch_lines, output_ids, write
 
 
 async def tick(_seconds: float) -> None:
