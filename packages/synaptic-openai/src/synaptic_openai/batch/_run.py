@@ -138,7 +138,7 @@ def ready_for_bulk(model: ChatModel) -> ChatModel:
     return model
 
 
-class _LoadFailed(Exception):
+class _ModelLoadError(Exception):
     """A model could not be loaded: the job stops at once (not a problem per line)."""
 
     def __init__(self, error: SynapticError) -> None:
@@ -242,7 +242,7 @@ class BatchJob:
                 try:
                     base = self._model_source(name)
                 except SynapticError as exc:  # no key, bad profile: not one line's fault
-                    raise _LoadFailed(exc) from exc
+                    raise _ModelLoadError(exc) from exc
             model = self._models[key] = ready_for_bulk(base)
             for each in _chain(model):
                 if isinstance(each, RateLimitedChatModel):
@@ -277,7 +277,7 @@ class BatchJob:
             return self.plan
         try:
             self.plan = self._prepare()
-        except _LoadFailed as failed:
+        except _ModelLoadError as failed:
             self._reader.close()
             raise failed.error from None
         except BaseException:
