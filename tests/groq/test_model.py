@@ -265,13 +265,16 @@ def test_model_not_found_names_the_replacement_when_known(
     [
         (
             {"logit_bias": {"1": 2}},
-            "Groq rejects logit_bias (HTTP 400); remove it from extra / extra_body",
+            "Groq rejects logit_bias (HTTP 400); remove it from the request body (extra / extra_body)",
         ),
         (
             {"logprobs": True, "top_logprobs": 2},
-            "Groq rejects logprobs, top_logprobs (HTTP 400); remove them from extra / extra_body",
+            "Groq rejects logprobs, top_logprobs (HTTP 400); remove them from the request body (extra / extra_body)",
         ),
-        ({"n": 2}, "Groq rejects n other than 1 (HTTP 400); remove n from extra / extra_body"),
+        (
+            {"n": 2},
+            "Groq rejects n other than 1 (HTTP 400); remove n from the request body (extra / extra_body)",
+        ),
     ],
 )
 def test_fields_groq_rejects_fail_before_sending(

@@ -21,6 +21,7 @@ from typing_extensions import Self
 from synaptic_core._request import ChatInput, ChatRequest, ResponseFormat, to_request
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core._tools import ToolCallChunk
+from synaptic_core.telemetry._hooks import LISTENERS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -154,7 +155,12 @@ class ChatModel(abc.ABC):
         timeout: float | None = None,
     ) -> ChatResponse:
         """Send a request and wait for the whole answer."""
-        return await self._chat(_prepare(request, extra_headers, extra_body, timeout))
+        prepared = _prepare(request, extra_headers, extra_body, timeout)
+        if LISTENERS:
+            from synaptic_core.telemetry._observe import observe_chat  # noqa: PLC0415
+
+            return await observe_chat(self, prepared, self._chat)
+        return await self._chat(prepared)
 
     def chat_sync(
         self,
@@ -165,7 +171,12 @@ class ChatModel(abc.ABC):
         timeout: float | None = None,
     ) -> ChatResponse:
         """Blocking ``chat`` (real blocking I/O; safe inside a running event loop)."""
-        return self._chat_sync(_prepare(request, extra_headers, extra_body, timeout))
+        prepared = _prepare(request, extra_headers, extra_body, timeout)
+        if LISTENERS:
+            from synaptic_core.telemetry._observe import observe_chat_sync  # noqa: PLC0415
+
+            return observe_chat_sync(self, prepared, self._chat_sync)
+        return self._chat_sync(prepared)
 
     def stream_chat(
         self,
@@ -178,6 +189,10 @@ class ChatModel(abc.ABC):
         """Stream the answer as chunks, as they arrive (``async for``, or ``async with``
         to release the connection deterministically)."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
+        if LISTENERS:
+            from synaptic_core.telemetry._observe import observe_stream  # noqa: PLC0415
+
+            return ChatStream(observe_stream(self, prepared, self._stream_chat(prepared)))
         return ChatStream(self._stream_chat(prepared))
 
     def stream_chat_sync(
@@ -190,6 +205,11 @@ class ChatModel(abc.ABC):
     ) -> SyncChatStream:
         """Blocking ``stream_chat`` (``for``, or ``with`` to release the connection)."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
+        if LISTENERS:
+            from synaptic_core.telemetry._observe import observe_stream_sync  # noqa: PLC0415
+
+            chunks = observe_stream_sync(self, prepared, self._stream_chat_sync(prepared))
+            return SyncChatStream(chunks)
         return SyncChatStream(self._stream_chat_sync(prepared))
 
     async def chat_parsed(self, request: ChatInput, schema: type[ModelT], **options: Any) -> ModelT:

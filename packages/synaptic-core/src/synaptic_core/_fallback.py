@@ -18,6 +18,7 @@ from synaptic_core._logging import get_logger
 from synaptic_core._request import ChatInput, ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core._retry import _aclose, _close
+from synaptic_core.telemetry._hooks import LISTENERS
 
 logger = get_logger("fallback")
 
@@ -92,6 +93,10 @@ class FallbackChatModel(ChatModel):
                 type(error).__name__,
                 self.labels[index + 1],
             )
+            if LISTENERS:
+                from synaptic_core.telemetry._observe import fell_back  # noqa: PLC0415
+
+                fell_back(self.labels[index], error, self.labels[index + 1])
 
     async def _chat(self, request: ChatRequest) -> ChatResponse:
         errors: list[SynapticError] = []

@@ -26,6 +26,7 @@ from synaptic_core._errors import SynapticError
 from synaptic_core._logging import get_logger
 from synaptic_core._request import ChatInput, ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
+from synaptic_core.telemetry._hooks import LISTENERS
 
 logger = get_logger("retry")
 
@@ -142,6 +143,10 @@ class _Attempts:
         )
         if owner.on_retry is not None:
             owner.on_retry(RetryEvent(self.attempt, decision.delay, error))
+        if LISTENERS:
+            from synaptic_core.telemetry._observe import retried  # noqa: PLC0415
+
+            retried(self.attempt, decision.delay, error)
         return decision.delay
 
 

@@ -68,10 +68,13 @@ def check_request(model: str, request: ChatRequest, fields: Mapping[str, Any]) -
     if rejected:
         problems.append(
             f"Groq rejects {', '.join(rejected)} (HTTP 400); remove "
-            f"{'it' if len(rejected) == 1 else 'them'} from extra / extra_body"
+            f"{'it' if len(rejected) == 1 else 'them'} from the request body (extra / extra_body)"
         )
     if fields.get("n", 1) != 1:
-        problems.append("Groq rejects n other than 1 (HTTP 400); remove n from extra / extra_body")
+        problems.append(
+            "Groq rejects n other than 1 (HTTP 400); remove n from the request body "
+            "(extra / extra_body)"
+        )
     for name in fields:
         if name not in ACCEPTED_FIELDS and name not in REJECTED_FIELDS:
             problems.append(

@@ -26,6 +26,7 @@ from synaptic_core._request import ChatInput, ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core.pacing._estimate import TokenEstimator
 from synaptic_core.pacing._limiter import RateLimiter, Reservation
+from synaptic_core.telemetry._hooks import LISTENERS
 
 
 def budget_key(model: ChatModel, budget: str | None = None) -> str:
@@ -108,8 +109,13 @@ class RateLimitedChatModel(ChatModel):
     def _reserve(self, request: ChatRequest) -> Reservation:
         tokens = self.estimator.estimate(request, _max_tokens(self.model, request))
         reservation = self.limiter.reserve(self.key, tokens)
-        if reservation.wait > 0 and self.on_wait is not None:
-            self.on_wait(reservation.wait)
+        if reservation.wait > 0:
+            if self.on_wait is not None:
+                self.on_wait(reservation.wait)
+            if LISTENERS:
+                from synaptic_core.telemetry._observe import waited  # noqa: PLC0415
+
+                waited(reservation.wait)
         return reservation
 
     def _done(self, request: ChatRequest, reservation: Reservation, answer: Any) -> None:

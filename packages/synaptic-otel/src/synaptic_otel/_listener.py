@@ -1,0 +1,153 @@
+"""The listener that turns synaptic's instrumentation points into spans and metrics."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import context, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from synaptic_core.telemetry import Listener
+from synaptic_otel import _attributes as attrs
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import Meter
+    from opentelemetry.trace import Span, Tracer
+
+    from synaptic_core.telemetry import ChatCall
+
+_TOKEN_BUCKETS = [4.0**i for i in range(14)]  # 1, 4, 16, ... 67,108,864 (the conventions')
+_SECONDS_BUCKETS = [0.01 * 2**i for i in range(14)]  # 0.01 .. 81.92 s (the conventions')
+
+
+class OtelListener(Listener):
+    """One span per request (``chat {model}``, kind CLIENT), ended with the request;
+    retries, waits and fallbacks as its events; the three histograms."""
+
+    def __init__(self, tracer: Tracer, meter: Meter, *, capture_content: bool) -> None:
+        self.tracer = tracer
+        self.capture_content = capture_content
+        self.duration = meter.create_histogram(
+            "gen_ai.client.operation.duration",
+            unit="s",
+            description="GenAI operation duration",
+            explicit_bucket_boundaries_advisory=_SECONDS_BUCKETS,
+        )
+        self.tokens = meter.create_histogram(
+            "gen_ai.client.token.usage",
+            unit="{token}",
+            description="Number of input and output tokens used",
+            explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
+        )
+        self.first_chunk = meter.create_histogram(
+            "gen_ai.client.operation.time_to_first_chunk",
+            unit="s",
+            description="Time to receive the first chunk of a streamed answer",
+            explicit_bucket_boundaries_advisory=_SECONDS_BUCKETS,
+        )
+
+    def _span(self, call: ChatCall) -> Span | None:
+        held = call.state.get(self)
+        return None if held is None else held[0]
+
+    def on_start(self, call: ChatCall) -> None:
+        attributes = attrs.request(call)
+        if self.capture_content:
+            attributes.update(attrs.input_messages(call))
+            call.keep_chunks = True
+        name = f"chat {call.request_model}" if call.request_model else "chat"
+        span = self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        # A whole answer runs in one context: the span is current, so spans of the HTTP
+        # layer nest under it. A stream resumes in its caller's contexts: it is not.
+        token = None if call.stream else context.attach(trace.set_span_in_context(span))
+        call.state[self] = (span, token)
+
+    def on_retry(self, call: ChatCall, attempt: int, delay: float, error: BaseException) -> None:
+        span = self._span(call)
+        if span is not None:
+            span.add_event(
+                "synaptic.retry",
+                {
+                    "synaptic.retry.attempt": attempt,
+                    "synaptic.retry.delay": delay,
+                    "error.type": attrs.error_type(error),
+                },
+            )
+
+    def on_wait(self, call: ChatCall, seconds: float) -> None:
+        span = self._span(call)
+        if span is not None:
+            span.add_event("synaptic.rate_limit.wait", {"synaptic.rate_limit.wait": seconds})
+
+    def on_fallback(
+        self, call: ChatCall, failed: str, error: BaseException, next_label: str
+    ) -> None:
+        span = self._span(call)
+        if span is not None:
+            span.add_event(
+                "synaptic.fallback",
+                {
+                    "synaptic.fallback.failed": failed,
+                    "synaptic.fallback.next": next_label,
+                    "error.type": attrs.error_type(error),
+                },
+            )
+
+    def on_first_chunk(self, call: ChatCall) -> None:
+        seconds = call.time_to_first_chunk
+        if seconds is not None:
+            self.first_chunk.record(seconds, attrs.common(call))
+
+    def _close(self, call: ChatCall) -> Span | None:
+        held = call.state.pop(self, None)
+        if held is None:
+            return None
+        span, token = held
+        if token is not None:
+            context.detach(token)
+        return span  # type: ignore[no-any-return]
+
+    def _metric_attributes(self, call: ChatCall) -> dict[str, Any]:
+        attributes = attrs.common(call)
+        if call.response_model:
+            attributes["gen_ai.response.model"] = call.response_model
+        return attributes
+
+    def on_end(self, call: ChatCall) -> None:
+        span = self._close(call)
+        if span is None:
+            return
+        span.set_attributes(attrs.response(call))
+        if self.capture_content:
+            span.set_attributes(attrs.output_messages(call.response, call.finish_reason))
+        span.end()
+        metric = self._metric_attributes(call)
+        if call.duration is not None:
+            self.duration.record(call.duration, metric)
+        if call.usage is not None:
+            self.tokens.record(call.usage.input_tokens, {**metric, "gen_ai.token.type": "input"})
+            self.tokens.record(call.usage.output_tokens, {**metric, "gen_ai.token.type": "output"})
+
+    def on_error(self, call: ChatCall, error: BaseException) -> None:
+        span = self._close(call)
+        if span is None:
+            return
+        kind = attrs.error_type(error)
+        span.set_attributes(attrs.response(call))
+        span.set_attribute("error.type", kind)
+        span.set_status(Status(StatusCode.ERROR, str(error)[:1000]))
+        span.end()
+        if call.duration is not None:
+            self.duration.record(
+                call.duration, {**self._metric_attributes(call), "error.type": kind}
+            )
+
+
+def make_listener(
+    tracer_provider: Any, meter_provider: Any, *, capture_content: bool, version: str
+) -> OtelListener:
+    from opentelemetry import metrics  # noqa: PLC0415
+
+    tracer = trace.get_tracer("synaptic_otel", version, tracer_provider)
+    meter = metrics.get_meter("synaptic_otel", version, meter_provider)
+    return OtelListener(tracer, meter, capture_content=capture_content)
