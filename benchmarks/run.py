@@ -188,6 +188,11 @@ def main() -> None:
     print("batch: starting", file=sys.stderr)
     batch = batch_bench.main()
     lines += ["", batch["table"]]
+    from benchmarks import otel as otel_bench
+
+    print("otel: starting", file=sys.stderr)
+    otel = otel_bench.main()
+    lines += ["", otel["table"]]
     table = "\n".join(lines)
     print(table)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
@@ -201,6 +206,7 @@ def main() -> None:
                 "emulator": {k: v for k, v in emulator.items() if k != "table"},
                 "bulk": bulk["rows"],
                 "batch": batch["rows"],
+                "otel": {k: v for k, v in otel.items() if k != "table"},
             },
             indent=1,
         )

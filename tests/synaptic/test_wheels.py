@@ -85,6 +85,7 @@ def test_built_wheels_install_with_the_groq_extra_and_chat(tmp_path: Path) -> No
         "synaptic_core",
         "synaptic_groq",
         "synaptic_openai",
+        "synaptic_otel",
         "synaptic_redis",
     ]
     venv = tmp_path / "venv"

@@ -32,9 +32,10 @@ def common(call: ChatCall) -> Attributes:
     return attributes
 
 
-def request(call: ChatCall) -> Attributes:
-    """The request's options (the request's own, else the model's configured ones)."""
-    attributes = common(call)
+def request(call: ChatCall, base: Attributes | None = None) -> Attributes:
+    """The request's options (the request's own, else the model's configured ones), over
+    ``base`` (``common(call)``, which a caller may have cached)."""
+    attributes = dict(common(call) if base is None else base)
     for option, name in (
         ("max_tokens", "gen_ai.request.max_tokens"),
         ("temperature", "gen_ai.request.temperature"),
@@ -91,16 +92,18 @@ def groq(call: ChatCall) -> Attributes:
         attributes["groq.request_id"] = call.request_id
     usage = call.usage
     if usage is not None:
-        for name in ("queue_time", "prompt_time", "completion_time", "total_time"):
-            value = getattr(usage, name)
-            if value is not None:
-                attributes[f"groq.usage.{name}"] = value
+        if usage.queue_time is not None:
+            attributes["groq.usage.queue_time"] = usage.queue_time
+        if usage.prompt_time is not None:
+            attributes["groq.usage.prompt_time"] = usage.prompt_time
+        if usage.completion_time is not None:
+            attributes["groq.usage.completion_time"] = usage.completion_time
     limit = call.rate_limit
     if limit is not None:
-        for name in ("remaining_requests", "remaining_tokens"):
-            value = getattr(limit, name, None)
-            if value is not None:
-                attributes[f"groq.rate_limit.{name}"] = value
+        if limit.remaining_requests is not None:
+            attributes["groq.rate_limit.remaining_requests"] = limit.remaining_requests
+        if limit.remaining_tokens is not None:
+            attributes["groq.rate_limit.remaining_tokens"] = limit.remaining_tokens
     return attributes
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _TOKEN_BUCKETS = [4.0**i for i in range(14)]  # 1, 4, 16, ... 67,108,864 (the conventions')
 _SECONDS_BUCKETS = [0.01 * 2**i for i in range(14)]  # 0.01 .. 81.92 s (the conventions')
+_CACHE_LIMIT = 256  # attribute dicts kept per listener (models x servers x outcomes)
 
 
 class OtelListener(Listener):
@@ -39,6 +40,9 @@ class OtelListener(Listener):
             description="Number of input and output tokens used",
             explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
         )
+        self._commons: dict[Any, dict[str, Any]] = {}
+        self._metric_labels: dict[Any, dict[str, Any]] = {}
+        self._token_cache: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
         self.first_chunk = meter.create_histogram(
             "gen_ai.client.operation.time_to_first_chunk",
             unit="s",
@@ -46,12 +50,52 @@ class OtelListener(Listener):
             explicit_bucket_boundaries_advisory=_SECONDS_BUCKETS,
         )
 
+    def _common(self, call: ChatCall) -> dict[str, Any]:
+        """``attrs.common(call)``, built once per (provider, model, server): the same
+        few models serve every request."""
+        key = (call.provider, call.request_model, call.server_address, call.server_port)
+        found = self._commons.get(key)
+        if found is None:
+            if len(self._commons) > _CACHE_LIMIT:
+                self._commons.clear()
+            found = self._commons[key] = attrs.common(call)
+        return found
+
+    def _metric_attributes(self, call: ChatCall, error_type: str | None = None) -> dict[str, Any]:
+        key = (call.provider, call.request_model, call.server_address, call.server_port,
+               call.response_model, error_type)  # fmt: skip
+        found = self._metric_labels.get(key)
+        if found is None:
+            if len(self._metric_labels) > _CACHE_LIMIT:
+                self._metric_labels.clear()
+            found = dict(self._common(call))
+            if call.response_model:
+                found["gen_ai.response.model"] = call.response_model
+            if error_type is not None:
+                found["error.type"] = error_type
+            self._metric_labels[key] = found
+        return found
+
+    def _token_labels(self, metric: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        key = id(metric)
+        found = self._token_cache.get(key)
+        if found is None or found[2] is not metric:
+            if len(self._token_cache) > _CACHE_LIMIT:
+                self._token_cache.clear()
+            found = (
+                {**metric, "gen_ai.token.type": "input"},
+                {**metric, "gen_ai.token.type": "output"},
+                metric,
+            )
+            self._token_cache[key] = found
+        return found[0], found[1]
+
     def _span(self, call: ChatCall) -> Span | None:
         held = call.state.get(self)
         return None if held is None else held[0]
 
     def on_start(self, call: ChatCall) -> None:
-        attributes = attrs.request(call)
+        attributes = attrs.request(call, self._common(call))
         if self.capture_content:
             attributes.update(attrs.input_messages(call))
             call.keep_chunks = True
@@ -96,7 +140,7 @@ class OtelListener(Listener):
     def on_first_chunk(self, call: ChatCall) -> None:
         seconds = call.time_to_first_chunk
         if seconds is not None:
-            self.first_chunk.record(seconds, attrs.common(call))
+            self.first_chunk.record(seconds, self._common(call))
 
     def _close(self, call: ChatCall) -> Span | None:
         held = call.state.pop(self, None)
@@ -106,12 +150,6 @@ class OtelListener(Listener):
         if token is not None:
             context.detach(token)
         return span  # type: ignore[no-any-return]
-
-    def _metric_attributes(self, call: ChatCall) -> dict[str, Any]:
-        attributes = attrs.common(call)
-        if call.response_model:
-            attributes["gen_ai.response.model"] = call.response_model
-        return attributes
 
     def on_end(self, call: ChatCall) -> None:
         span = self._close(call)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -28,9 +30,25 @@ def _chain(model: Any) -> Iterator[Any]:
         model = inner
 
 
+_DESCRIBED: weakref.WeakKeyDictionary[Any, tuple[str, str | None, str | None, int | None, Any]]
+_DESCRIBED = weakref.WeakKeyDictionary()
+
+
 def describe(model: ChatModel) -> tuple[str, str | None, str | None, int | None, Any]:
     """(provider, model id, server address, server port, config) of the model that talks
-    to the provider, found under any wrappers."""
+    to the provider, found under any wrappers (worked out once per model object: models
+    and their configs do not change)."""
+    try:
+        return _DESCRIBED[model]
+    except (KeyError, TypeError):
+        pass
+    found = _describe(model)
+    with contextlib.suppress(TypeError):  # a model that cannot be weakly referenced
+        _DESCRIBED[model] = found
+    return found
+
+
+def _describe(model: ChatModel) -> tuple[str, str | None, str | None, int | None, Any]:
     provider = model_id = address = None
     port = None
     found_config = None
