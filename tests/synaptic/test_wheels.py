@@ -128,7 +128,7 @@ def test_built_wheels_install_with_the_groq_extra_and_chat(tmp_path: Path) -> No
     ]
 
 
-@pytest.mark.parametrize("extra", ["groq", "openai", "all"])
+@pytest.mark.parametrize("extra", ["groq", "openai", "redis", "otel", "all"])
 def test_extras_are_pinned_to_the_workspace_versions(extra: str) -> None:
     import tomllib
 
