@@ -1,22 +1,26 @@
-"""Telemetry overhead (DESIGN section 15): sequential requests, in fresh processes.
+"""Telemetry overhead (DESIGN section 15): sequential requests, A/B within each process.
+
+Per-process noise on this kind of machine (memory layout, caches: +-5% between fresh
+processes running the same code) is larger than the effects measured here, so every
+sample process runs all modes itself, in interleaved blocks (``BLOCK`` requests each,
+the order alternating), and reports each mode's median block; the table gives medians
+over ``PROCESSES`` processes of each mode's time against ``bare`` in the same process.
+
+Modes:
+
+- ``bare``: ``ChatModel.chat_sync`` as it was before the instrumentation points (the
+  same body without the ``if LISTENERS`` test): the reference;
+- ``off``: synaptic as shipped, ``synaptic_otel`` instrumented then uninstrumented
+  (the points in place, nobody listening);
+- ``spans``: instrumented with the SDK's in-memory span exporter, no meter provider
+  (metrics go to OpenTelemetry's no-op meter);
+- ``on``: instrumented with the in-memory span exporter and the in-memory metric
+  reader: every request a span and three metric records.
 
 Against two loopback servers: the Groq emulator (Groq's whole answers: usage with
 timings, rate-limit headers, so every attribute is filled) and the benchmark server
-(``benchmarks/server.py``: the fastest answer a Python server gives here, the worst case
-for a fixed cost per request). Modes, interleaved (none, off, on; then reversed),
-medians reported:
-
-- ``none``: synaptic as it is, nothing instrumented;
-- ``off``: ``synaptic_otel`` imported, instrumented then uninstrumented (the
-  instrumentation points in place, nobody listening);
-- ``on``: instrumented, with the OpenTelemetry SDK's in-memory span exporter
-  (``SimpleSpanProcessor``) and in-memory metric reader: every request a span, three
-  metric records.
-
-Targets (against the emulator): ``on`` at most 1.10x ``none``, ``off`` at most 1.02x
-``none``. The garbage collector's generations are frozen after the warm-up in every
-mode, so the size of what was imported (the SDK, in ``off`` and ``on``) does not change
-how often the collector runs over the measured loop.
+(``benchmarks/server.py``, the fastest answer a Python server gives here: the worst case
+for a fixed cost per request). Targets (the emulator): ``on`` <= 1.10x, ``off`` <= 1.02x.
 ``python -m benchmarks.otel`` prints a markdown table (``run.py`` includes it).
 """
 
@@ -32,63 +36,76 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUNDS = int(os.environ.get("BENCH_OTEL_ROUNDS", "11"))
-MODES = ("none", "off", "on")
-REQUESTS = 2000
-WARMUP = 200
+PROCESSES = int(os.environ.get("BENCH_OTEL_PROCESSES", "5"))
+ROUNDS = int(os.environ.get("BENCH_OTEL_ROUNDS", "12"))
+BLOCK = 200
+WARMUP = 300
+MODES = ("bare", "off", "spans", "on")
 
-SAMPLE = (
-    r"""
-import json, sys, time
-mode, base_url = sys.argv[1], sys.argv[2]
+SAMPLE = r"""
+import gc, json, statistics, sys, time
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from synaptic.groq import GroqChatModel, GroqConfig
-if mode in ("off", "on"):
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-    from synaptic_otel import SynapticInstrumentor
-    exporter = InMemorySpanExporter()
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
-    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
-    SynapticInstrumentor().instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
-    if mode == "off":
-        SynapticInstrumentor().uninstrument()
+from synaptic_core import _chat_model
+from synaptic_otel import SynapticInstrumentor
+
+base_url, rounds, block, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+shipped = _chat_model.ChatModel.chat_sync
+prepare = _chat_model._prepare
+
+def bare(self, request, *, extra_headers=None, extra_body=None, timeout=None):
+    return self._chat_sync(prepare(request, extra_headers, extra_body, timeout))
+
+exporter = InMemorySpanExporter()
+tracer_provider = TracerProvider()
+tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+instrumentor = SynapticInstrumentor()
 model = GroqChatModel(GroqConfig("gsk_bench_key", "openai/gpt-oss-20b", base_url=base_url))
-for _ in range(@WARMUP@):
-    model.chat_sync("What is Rust famous for?")
-if mode == "on":
-    exporter.clear()
-import gc
-gc.collect()
-if "@FREEZE@" == "1":
-    gc.freeze()
-started = time.perf_counter()
-cpu = time.process_time()
-for _ in range(@REQUESTS@):
-    model.chat_sync("What is Rust famous for?")
-seconds = time.perf_counter() - started
-cpu = time.process_time() - cpu
-spans = len(exporter.get_finished_spans()) if mode == "on" else 0
-print(json.dumps({"us_per_request": seconds / @REQUESTS@ * 1e6, "cpu_us_per_request": cpu / @REQUESTS@ * 1e6, "spans": spans}))
-""".replace("@WARMUP@", str(WARMUP))
-    .replace("@FREEZE@", os.environ.get("BENCH_OTEL_FREEZE", "1"))
-    .replace("@REQUESTS@", str(REQUESTS))
-)
+
+def run(mode):
+    _chat_model.ChatModel.chat_sync = bare if mode == "bare" else shipped
+    if mode == "spans":
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=NoOpMeterProvider())
+    elif mode == "on":
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    gc.collect()
+    started = time.perf_counter()
+    for _ in range(block):
+        model.chat_sync("What is Rust famous for?")
+    seconds = time.perf_counter() - started
+    if mode in ("spans", "on"):
+        instrumentor.uninstrument()
+        assert len(exporter.get_finished_spans()) == block
+        exporter.clear()
+    return seconds / block * 1e6
+
+modes = ("bare", "off", "spans", "on")
+for mode in modes:
+    for _ in range(warmup // block + 1):
+        run(mode)
+times = {mode: [] for mode in modes}
+for index in range(rounds):
+    for mode in (modes if index % 2 == 0 else tuple(reversed(modes))):
+        times[mode].append(run(mode))
+print(json.dumps({mode: statistics.median(values) for mode, values in times.items()}))
+"""
 
 
-def sample(mode: str, base_url: str) -> dict[str, Any]:
+def sample(base_url: str) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT)
-    env["PYTHONHASHSEED"] = "0"  # one dict layout for every sample: less noise between them
     done = subprocess.run(
-        [sys.executable, "-c", SAMPLE, mode, base_url],
+        [sys.executable, "-c", SAMPLE, base_url, str(ROUNDS), str(BLOCK), str(WARMUP)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
-        msg = f"otel sample ({mode}) failed:\n{done.stderr[-2000:]}"
+        msg = f"otel sample failed:\n{done.stderr[-2000:]}"
         raise RuntimeError(msg)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -116,55 +133,52 @@ def start_servers() -> tuple[list[subprocess.Popen[str]], dict[str, str]]:
     return [server, emulator], urls
 
 
+TARGETS = {"off": 1.02, "on": 1.10}
+WHAT = {
+    "bare": "no instrumentation points (the reference)",
+    "off": "as shipped, nobody listening",
+    "spans": "spans to an in-memory exporter, no metrics",
+    "on": "spans and metrics, in memory",
+}
+
+
 def main() -> dict[str, Any]:
     processes, urls = start_servers()
     try:
-        samples = {server: {mode: [] for mode in MODES} for server in urls}  # type: dict[str, dict[str, list[dict[str, Any]]]]
-        for index in range(ROUNDS):
-            order = MODES if index % 2 == 0 else tuple(reversed(MODES))
-            for server, url in urls.items():
-                for mode in order:
-                    samples[server][mode].append(sample(mode, url))
+        runs = {server: [sample(url) for _ in range(PROCESSES)] for server, url in urls.items()}
     finally:
         for process in processes:
             process.terminate()
             process.wait(10)
-    medians = {
-        server: {m: statistics.median(s["us_per_request"] for s in runs[m]) for m in MODES}
-        for server, runs in samples.items()
-    }
     lines = [
-        f"Telemetry overhead: {REQUESTS:,} sequential requests (sync, after {WARMUP} warm-up), "
-        f"fresh processes, medians of {ROUNDS} interleaved rounds; `on`: every request a span "
-        "(in-memory exporter) and three metric records (in-memory reader).",
+        f"Telemetry overhead: sequential requests (sync), {PROCESSES} processes x {ROUNDS} "
+        f"interleaved rounds of {BLOCK} requests per mode; per request, and against `bare` "
+        "in the same process (medians).",
         "",
-        "| server | mode | per request | added | vs none | target | holds |",
-        "|---|---|---|---|---|---|---|",
+        "| server | mode | what | per request | added | vs bare | target | holds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    verdicts = {}
-    for server, values in medians.items():
-        none = values["none"]
-        for mode, target in (("none", None), ("off", 1.02), ("on", 1.10)):
-            ratio = values[mode] / none
-            judged = server == "emulator" and target is not None
-            holds = ratio <= target if judged and target is not None else None
-            if judged:
+    verdicts: dict[str, bool] = {}
+    summary: dict[str, dict[str, dict[str, float]]] = {}
+    for server, samples in runs.items():
+        summary[server] = {}
+        for mode in MODES:
+            per_request = statistics.median(s[mode] for s in samples)
+            ratio = statistics.median(s[mode] / s["bare"] for s in samples)
+            added = statistics.median(s[mode] - s["bare"] for s in samples)
+            summary[server][mode] = {"us": per_request, "ratio": ratio, "added_us": added}
+            target = TARGETS.get(mode) if server == "emulator" else None
+            holds = None if target is None else ratio <= target
+            if holds is not None:
                 verdicts[mode] = holds
             lines.append(
-                f"| {server} | {mode} | {values[mode]:,.0f} µs | {values[mode] - none:+,.0f} µs | "
-                f"{ratio:.3f}x | {f'<= {target:.2f}x' if judged else '-'} | "
+                f"| {server} | {mode} | {WHAT[mode]} | {per_request:,.0f} µs | {added:+,.1f} µs | "
+                f"{ratio:.3f}x | {'-' if target is None else f'<= {target:.2f}x'} | "
                 f"{'-' if holds is None else ('yes' if holds else 'NO')} |"
             )
-    lines += [
-        "",
-        "`none`: nothing instrumented; `off`: instrumented, then uninstrumented (the "
-        "instrumentation points in place, nobody listening); `on`: instrumented. The "
-        "benchmark server answers in a fraction of the emulator's time, so the same added "
-        "microseconds weigh more there (a Groq request takes 100 ms or more).",
-    ]
     table = "\n".join(lines)
     print(table)
-    return {"medians": medians, "targets_hold": verdicts, "table": table}
+    return {"summary": summary, "targets_hold": verdicts, "table": table}
 
 
 if __name__ == "__main__":
