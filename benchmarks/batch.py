@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 
+from benchmarks.bulk import start_emulator
+
 LINES = int(os.environ.get("BENCH_BATCH_LINES", "10000"))
 SMALL = LINES // 10
 RPM = int(os.environ.get("BENCH_BATCH_RPM", "5000"))
@@ -60,20 +62,6 @@ async def main():
     await sdk.close()
 asyncio.run(main())
 """.replace("@KEY@", KEY)
-
-
-def start_emulator(rpm: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "synaptic", "emulator", "--port", "0", "--rpm", str(rpm),
-         "--tpm", str(TPM), "--rpd", "100000000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    match = re.search(r"(http://127\.0\.0\.1:\d+)/openai/v1", process.stdout.readline())
-    assert match
-    return process, match.group(1)
 
 
 def write_input(path: Path, count: int) -> None:
@@ -114,7 +102,7 @@ def run_batch(where: Path, count: int, rpm: int, *, profile_limits: bool) -> dic
         '[profiles.bulk]\nprovider = "groq"\nmodel = "openai/gpt-oss-20b"\n'
         + (f"[profiles.bulk.limits]\nrequests_per_minute = {rpm}\n" if profile_limits else "")
     )
-    emulator, host_url = start_emulator(rpm)
+    emulator, host_url = start_emulator(rpm, TPM, 100_000_000)
     try:
         env = {**os.environ, "GROQ_API_KEY": KEY, "GROQ_BASE_URL": f"{host_url}/openai/v1"}
         process = subprocess.Popen(
@@ -149,7 +137,7 @@ def run_batch(where: Path, count: int, rpm: int, *, profile_limits: bool) -> dic
 
 def run_sdk(where: Path, count: int, rpm: int) -> dict[str, Any]:
     write_input(where / "in.jsonl", count)
-    emulator, host_url = start_emulator(rpm)
+    emulator, host_url = start_emulator(rpm, TPM, 100_000_000)
     try:
         done = subprocess.run(
             [sys.executable, "-c", SDK_LOOP, str(where / "in.jsonl"), str(where / "sdk.jsonl"),

@@ -94,10 +94,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
+def start_emulator(
+    rpm: int = RPM, tpm: int = TPM, rpd: int = 1_000_000
+) -> tuple[subprocess.Popen[str], str]:
+    """``synaptic emulator`` in its own process with these limits; its host URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "synaptic", "emulator", "--port", "0", "--rpm", str(RPM),
-         "--tpm", str(TPM), "--rpd", "1000000"],
+        [sys.executable, "-m", "synaptic", "emulator", "--port", "0", "--rpm", str(rpm),
+         "--tpm", str(tpm), "--rpd", str(rpd)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

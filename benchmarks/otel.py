@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -111,6 +110,7 @@ def sample(base_url: str) -> dict[str, float]:
 
 
 def start_servers() -> tuple[list[subprocess.Popen[str]], dict[str, str]]:
+    from benchmarks.bulk import start_emulator
     from benchmarks.run import free_port
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -121,15 +121,11 @@ def start_servers() -> tuple[list[subprocess.Popen[str]], dict[str, str]]:
     )  # fmt: skip
     assert server.stdout is not None
     assert server.stdout.readline().strip() == "ready"
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "synaptic", "emulator", "--port", "0", "--rpm", "100000000",
-         "--tpm", "100000000000", "--rpd", "100000000000"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    assert emulator.stdout is not None
-    found = re.search(r"(http://127\.0\.0\.1:\d+/openai/v1)", emulator.stdout.readline())
-    assert found
-    urls = {"emulator": found.group(1), "benchmark server": f"http://127.0.0.1:{port}/openai/v1"}
+    emulator, host_url = start_emulator(100_000_000, 100_000_000_000, 100_000_000_000)
+    urls = {
+        "emulator": f"{host_url}/openai/v1",
+        "benchmark server": f"http://127.0.0.1:{port}/openai/v1",
+    }
     return [server, emulator], urls
 
 

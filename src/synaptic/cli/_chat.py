@@ -195,17 +195,14 @@ def announce_waits(model: Any, *, terminal: bool | None = None) -> None:
     """Say on stderr (a terminal only) when a request waits for the rate-limit budget."""
     if not (_is_terminal(sys.stderr) if terminal is None else terminal):
         return
+    from synaptic_core import model_chain  # noqa: PLC0415
     from synaptic_core.pacing import RateLimitedChatModel  # noqa: PLC0415
 
-    seen = 0
-    while model is not None and seen < 8:  # retry and fallback wrappers hold the model
-        if isinstance(model, RateLimitedChatModel):
-            model.on_wait = lambda seconds: click.echo(
+    for each in model_chain(model):  # under retry and fallback wrappers
+        if isinstance(each, RateLimitedChatModel):
+            each.on_wait = lambda seconds: click.echo(
                 f"(waiting {seconds:.1f}s for the rate-limit budget)", err=True
             )
-            return
-        model = getattr(model, "model", None)
-        seen += 1
 
 
 def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:

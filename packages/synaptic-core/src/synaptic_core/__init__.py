@@ -16,7 +16,7 @@ from synaptic_core._backend import (
     SyncStreamResponse,
 )
 from synaptic_core._builders import SamplingBuilders
-from synaptic_core._chat_model import ChatModel, response_to_chunk
+from synaptic_core._chat_model import ChatModel, model_chain, response_to_chunk
 from synaptic_core._errors import (
     AuthenticationError,
     BadRequestError,
@@ -238,6 +238,7 @@ __all__ = [
     "load_chat_model",
     "merge_metadata",
     "merge_tool_call_chunks",
+    "model_chain",
     "parse_go_duration",
     "parse_retry_after",
     "parse_tool_call",

@@ -122,6 +122,20 @@ class SyncChatStream(Iterator[AIMessageChunk]):
         self.close()
 
 
+def model_chain(model: ChatModel, *, every_fallback: bool = True) -> Iterator[ChatModel]:
+    """``model``, then the models it wraps, depth first: a wrapper's ``model`` (retries,
+    pacing), a fallback's ``models`` (all of them, or only the first with
+    ``every_fallback=False``: the path a request takes first)."""
+    yield model
+    inner = getattr(model, "model", None)
+    if isinstance(inner, ChatModel):
+        yield from model_chain(inner, every_fallback=every_fallback)
+    models = getattr(model, "models", None) or ()
+    for each in models if every_fallback else models[:1]:
+        if isinstance(each, ChatModel):
+            yield from model_chain(each, every_fallback=every_fallback)
+
+
 def _prepare(
     request: ChatInput,
     extra_headers: Mapping[str, str] | None,

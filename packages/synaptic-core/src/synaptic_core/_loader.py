@@ -190,13 +190,10 @@ class _Loader:
             raise ConfigError(msg + _validation_message(exc, fields)) from None
 
 
-_LIMITERS: dict[Any, Any] = {}
-
-
 def paced(model: ChatModel, limits: Any, label: str) -> ChatModel:
     """``model`` behind the profile's ``limits``: one limiter per set of limits in this
     process (every model loaded with the same limits shares its budget)."""
-    from synaptic_core.pacing import Limits, RateLimitedChatModel, limiter_for  # noqa: PLC0415
+    from synaptic_core.pacing import Limits, pace  # noqa: PLC0415
 
     if isinstance(limits, Mapping):
         try:
@@ -208,12 +205,7 @@ def paced(model: ChatModel, limits: Any, label: str) -> ChatModel:
     if not isinstance(limits, Limits):
         msg = f"invalid limits for {label!r}: 'limits' must be a table of settings"
         raise ConfigError(msg)
-    provider = getattr(getattr(model, "dialect", None), "provider", "")
-    periods = (60.0, 60.0) if provider in ("openai", "openai-compatible") else (86_400.0, 60.0)
-    limiter = _LIMITERS.get((limits, periods))
-    if limiter is None:
-        limiter = _LIMITERS[(limits, periods)] = limiter_for(limits, header_periods=periods)
-    return RateLimitedChatModel(model, limiter)
+    return pace(model, limits)
 
 
 def load_chat_model(

@@ -8,6 +8,7 @@ from synaptic_core.pacing._buckets import Bucket
 from synaptic_core.pacing._estimate import TokenEstimator
 from synaptic_core.pacing._limiter import Limits, LocalRateLimiter, RateLimiter, Reservation
 from synaptic_core.pacing._model import RateLimitedChatModel, budget_key
+from synaptic_core.pacing._shared import header_periods, pace
 
 __all__ = [
     "Bucket",
@@ -18,6 +19,8 @@ __all__ = [
     "Reservation",
     "TokenEstimator",
     "budget_key",
+    "header_periods",
+    "pace",
 ]
 
 

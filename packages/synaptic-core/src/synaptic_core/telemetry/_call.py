@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import time
 import weakref
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -15,19 +14,6 @@ if TYPE_CHECKING:
     from synaptic_core._request import ChatRequest
     from synaptic_core._response import AIMessageChunk, ChatResponse
     from synaptic_core._usage import TokenUsage
-
-
-def _chain(model: Any) -> Iterator[Any]:
-    """``model``, then what it wraps (retries, pacing: ``.model``; fallbacks: the first)."""
-    seen = 0
-    while model is not None and seen < 32:
-        yield model
-        seen += 1
-        inner = getattr(model, "model", None)
-        if inner is None or isinstance(inner, str):
-            models = getattr(model, "models", None)
-            inner = models[0] if models else None
-        model = inner
 
 
 _DESCRIBED: weakref.WeakKeyDictionary[Any, tuple[str, str | None, str | None, int | None, Any]]
@@ -52,7 +38,9 @@ def _describe(model: ChatModel) -> tuple[str, str | None, str | None, int | None
     provider = model_id = address = None
     port = None
     found_config = None
-    for each in _chain(model):
+    from synaptic_core._chat_model import model_chain  # noqa: PLC0415 (a cycle otherwise)
+
+    for each in model_chain(model, every_fallback=False):
         dialect = getattr(each, "dialect", None)
         config = getattr(each, "config", None)
         if provider is None and dialect is not None:

@@ -32,8 +32,9 @@ from synaptic_core import (
     RateLimitError,
     RetryChatModel,
     SynapticError,
+    model_chain,
 )
-from synaptic_core.pacing import Limits, RateLimitedChatModel, limiter_for
+from synaptic_core.pacing import RateLimitedChatModel, pace
 from synaptic_openai.batch._lines import (
     BatchLine,
     BatchSource,
@@ -54,7 +55,6 @@ from synaptic_openai.batch._wire import BodyError
 ModelSource = ChatModel | Callable[[str], ChatModel]
 """One model for every line, or a factory called once per body ``model`` name."""
 
-_DAY, _MINUTE = 86_400.0, 60.0
 MAX_REQUEUES = 20
 """How many times a line refused with a 429 (after its retries) runs again."""
 
@@ -100,39 +100,17 @@ class BatchSummary:
         return (self.input_tokens + self.output_tokens) / elapsed if elapsed > 0 else 0.0
 
 
-def _chain(model: ChatModel) -> Iterator[ChatModel]:
-    yield model
-    inner = getattr(model, "model", None)
-    if isinstance(inner, ChatModel):
-        yield from _chain(inner)
-    for each in getattr(model, "models", None) or ():
-        if isinstance(each, ChatModel):
-            yield from _chain(each)
-
-
-_DEFAULT_LIMITERS: dict[tuple[float, float], Any] = {}
-
-
 def ready_for_bulk(model: ChatModel) -> ChatModel:
     """``model`` paced and retried: as it is when it already is; otherwise paced from
     the provider's headers (one budget per process) and/or retried with the defaults.
     The caller's model objects are not changed (a retry wrapper is copied)."""
-    chain = list(_chain(model))
+    chain = list(model_chain(model))
     if not any(isinstance(m, RateLimitedChatModel) for m in chain):
-        provider = next(
-            (getattr(m.dialect, "provider", "") for m in chain if hasattr(m, "dialect")), ""
-        )
-        periods = (
-            (_MINUTE, _MINUTE) if provider in ("openai", "openai-compatible") else (_DAY, _MINUTE)
-        )
-        limiter = _DEFAULT_LIMITERS.get(periods)
-        if limiter is None:
-            limiter = _DEFAULT_LIMITERS[periods] = limiter_for(Limits(), header_periods=periods)
         if isinstance(model, RetryChatModel):
             retried = copy.copy(model)
-            retried.model = RateLimitedChatModel(model.model, limiter)
+            retried.model = pace(model.model)
             return retried
-        model = RateLimitedChatModel(model, limiter)
+        model = pace(model)
     if not any(isinstance(m, RetryChatModel) for m in chain):
         model = RetryChatModel(model)
     return model
@@ -244,7 +222,7 @@ class BatchJob:
                 except SynapticError as exc:  # no key, bad profile: not one line's fault
                     raise _ModelLoadError(exc) from exc
             model = self._models[key] = ready_for_bulk(base)
-            for each in _chain(model):
+            for each in model_chain(model):
                 if isinstance(each, RateLimitedChatModel):
                     self._hook(each)
         return model
