@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _TOKEN_BUCKETS = [4.0**i for i in range(14)]  # 1, 4, 16, ... 67,108,864 (the conventions')
 _SECONDS_BUCKETS = [0.01 * 2**i for i in range(14)]  # 0.01 .. 81.92 s (the conventions')
+_Labels = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
 _CACHE_LIMIT = 256  # attribute dicts kept per listener (models x servers x outcomes)
 
 
@@ -41,8 +42,7 @@ class OtelListener(Listener):
             explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
         )
         self._commons: dict[Any, dict[str, Any]] = {}
-        self._metric_labels: dict[Any, dict[str, Any]] = {}
-        self._token_cache: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+        self._metric_labels: dict[Any, _Labels] = {}
         self.first_chunk = meter.create_histogram(
             "gen_ai.client.operation.time_to_first_chunk",
             unit="s",
@@ -61,34 +61,26 @@ class OtelListener(Listener):
             found = self._commons[key] = attrs.common(call)
         return found
 
-    def _metric_attributes(self, call: ChatCall, error_type: str | None = None) -> dict[str, Any]:
+    def _labels(self, call: ChatCall, error_type: str | None = None) -> _Labels:
+        """The metrics' attribute sets for this outcome (duration, input and output
+        tokens), built once per (model, server, response model, error type)."""
         key = (call.provider, call.request_model, call.server_address, call.server_port,
                call.response_model, error_type)  # fmt: skip
         found = self._metric_labels.get(key)
         if found is None:
             if len(self._metric_labels) > _CACHE_LIMIT:
                 self._metric_labels.clear()
-            found = dict(self._common(call))
+            metric = dict(self._common(call))
             if call.response_model:
-                found["gen_ai.response.model"] = call.response_model
+                metric["gen_ai.response.model"] = call.response_model
             if error_type is not None:
-                found["error.type"] = error_type
-            self._metric_labels[key] = found
-        return found
-
-    def _token_labels(self, metric: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        key = id(metric)
-        found = self._token_cache.get(key)
-        if found is None or found[2] is not metric:
-            if len(self._token_cache) > _CACHE_LIMIT:
-                self._token_cache.clear()
-            found = (
+                metric["error.type"] = error_type
+            found = self._metric_labels[key] = (
+                metric,
                 {**metric, "gen_ai.token.type": "input"},
                 {**metric, "gen_ai.token.type": "output"},
-                metric,
             )
-            self._token_cache[key] = found
-        return found[0], found[1]
+        return found
 
     def _span(self, call: ChatCall) -> Span | None:
         held = call.state.get(self)
@@ -159,12 +151,12 @@ class OtelListener(Listener):
         if self.capture_content:
             span.set_attributes(attrs.output_messages(call.response, call.finish_reason))
         span.end()
-        metric = self._metric_attributes(call)
+        metric, inputs, outputs = self._labels(call)
         if call.duration is not None:
             self.duration.record(call.duration, metric)
         if call.usage is not None:
-            self.tokens.record(call.usage.input_tokens, {**metric, "gen_ai.token.type": "input"})
-            self.tokens.record(call.usage.output_tokens, {**metric, "gen_ai.token.type": "output"})
+            self.tokens.record(call.usage.input_tokens, inputs)
+            self.tokens.record(call.usage.output_tokens, outputs)
 
     def on_error(self, call: ChatCall, error: BaseException) -> None:
         span = self._close(call)
@@ -176,9 +168,7 @@ class OtelListener(Listener):
         span.set_status(Status(StatusCode.ERROR, str(error)[:1000]))
         span.end()
         if call.duration is not None:
-            self.duration.record(
-                call.duration, {**self._metric_attributes(call), "error.type": kind}
-            )
+            self.duration.record(call.duration, self._labels(call, kind)[0])
 
 
 def make_listener(

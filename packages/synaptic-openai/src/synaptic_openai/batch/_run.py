@@ -200,6 +200,7 @@ class BatchJob:
         self._ready_at = 0.0
         self._hooked: list[tuple[RateLimitedChatModel, Any]] = []
         self._requeued: dict[str, int] = {}
+        self._counted = {"lines": 0, "in_shard": 0, "done": 0}
         self._running: AsyncGenerator[BatchResult, None] | None = None
 
     def __repr__(self) -> str:
@@ -247,6 +248,14 @@ class BatchJob:
 
     def _check(self, line: BatchLine, request: ChatRequest) -> None:
         self._model(line.model).check_request(request)
+        # Called once per line, in order, when every line is good: count the plan here
+        # rather than read the input once more.
+        ordinal = self._counted["lines"]
+        self._counted["lines"] = ordinal + 1
+        if self.shard is None or ordinal % self.shard[1] == self.shard[0] - 1:
+            self._counted["in_shard"] += 1
+            if self._done and digest(line.custom_id) in self._done:
+                self._counted["done"] += 1
 
     def prepare(self) -> BatchPlan:
         """Check every line (``BatchInputError`` lists what is wrong, by line number)
@@ -264,8 +273,7 @@ class BatchJob:
         return self.plan
 
     def _prepare(self) -> BatchPlan:
-        checked = check_lines(self._reader, self._check)
-        torn = 0
+        scan = None
         if self.output is not None:
             exists = self.output.exists() and self.output.stat().st_size > 0
             if exists and not self.resume:
@@ -275,27 +283,25 @@ class BatchJob:
                 )
                 raise InputError(msg)
             if self.resume:
-                scan = scan_output(self.output, repair=True)
-                strangers = scan.done - checked.ids
-                if strangers:
-                    msg = (
-                        f"{self.output} has {len(strangers)} line(s) whose custom_id is not in "
-                        f"{self._reader.name}: is it the output of another input?"
-                    )
-                    raise InputError(msg)
+                scan = scan_output(self.output, repair=False)  # cut only once all is checked
                 self._done = scan.done
-                torn = scan.torn
-        in_shard = checked.lines
-        if self.shard is not None:
-            k, n = self.shard
-            in_shard = sum(1 for i in range(checked.lines) if i % n == k - 1)
-        done = sum(
-            1 for line in self._lines(skip_done=False) if digest(line.custom_id) in self._done
-        )
+        self._counted = {"lines": 0, "in_shard": 0, "done": 0}
+        checked = check_lines(self._reader, self._check)
+        strangers = self._done - checked.ids
+        if strangers and self.output is not None:
+            msg = (
+                f"{self.output} has {len(strangers)} line(s) whose custom_id is not in "
+                f"{self._reader.name}: is it the output of another input?"
+            )
+            raise InputError(msg)
+        torn = 0
+        if scan is not None and scan.torn and self.output is not None:
+            torn = scan_output(self.output, repair=True).torn
+        in_shard, done = self._counted["in_shard"], self._counted["done"]
         self.summary.skipped = done
         return BatchPlan(checked.lines, in_shard, done, in_shard - done, torn)
 
-    def _lines(self, *, skip_done: bool = True) -> Iterator[BatchLine]:
+    def _lines(self) -> Iterator[BatchLine]:
         ordinal = 0
         for number, raw in self._reader:
             line = parse_line(number, raw)
@@ -304,7 +310,7 @@ class BatchJob:
             ordinal += 1
             if self.shard is not None and (ordinal - 1) % self.shard[1] != self.shard[0] - 1:
                 continue
-            if skip_done and digest(line.custom_id) in self._done:
+            if digest(line.custom_id) in self._done:
                 continue
             yield line
 
