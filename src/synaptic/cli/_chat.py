@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from synaptic_core import AIMessageChunk, AnyMessage, ChatModel
 
 
+#: The whole answer's default limit in seconds: generous for a long reasoning answer, but a
+#: server that drips bytes (or stops sending) cannot hold a terminal forever.
+DEFAULT_TIMEOUT = 600.0
+
+
 def decode_input(data: bytes, encoding: str, what: str) -> str:
     """``data`` as text; undecodable bytes replaced, with one warning that says so."""
     try:
@@ -136,13 +141,14 @@ def footer(numbers: dict[str, Any], *, color: bool) -> str:
 def stream_answer(
     model: ChatModel, messages: list[AnyMessage], usage: Usage, *, timeout: float | None
 ) -> AIMessageChunk:
-    """Print the answer as it streams; return the merged chunks."""
-    from synaptic_core import AIMessageChunk  # noqa: PLC0415
+    """Print the answer as it streams; return the merged chunks (merged as they come, so
+    memory follows the answer's size, not its number of chunks)."""
+    from synaptic_core import ChunkMerger  # noqa: PLC0415
 
-    chunks: list[AIMessageChunk] = []
+    merger = ChunkMerger()
     with model.stream_chat_sync(messages, timeout=timeout) as stream:
         for chunk in stream:
-            chunks.append(chunk)
+            merger.add(chunk)
             if chunk.content:
                 usage.first_chunk()
                 sys.stdout.write(chunk.content)
@@ -150,7 +156,7 @@ def stream_answer(
     usage.end()
     sys.stdout.write("\n")
     sys.stdout.flush()
-    return AIMessageChunk.merge(chunks)
+    return merger.result()
 
 
 def converse(
@@ -236,8 +242,11 @@ def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Most tokens to generate.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Give up after this many seconds (the whole answer).",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Give up after this many seconds (the whole answer, from connecting to its last "
+    "byte; a server that drips bytes is cut off too); 0: no limit.",
 )
 @click.option(
     "--retries",
@@ -289,6 +298,7 @@ def chat(
     """
     from synaptic_core import load_chat_model  # noqa: PLC0415
 
+    timeout = timeout or None  # 0: no limit
     text = None if prompt in (None, "-") else _argument_text(str(prompt), encoding)
     piped = _stdin_bytes()
     if piped:

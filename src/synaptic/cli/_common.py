@@ -14,8 +14,11 @@ EXPECTED = (ImportError, OSError, ValueError)
 
 
 def one_line(error: BaseException) -> str:
-    """An error as one line (a person reads it; a traceback is for ``--debug``)."""
-    return " ".join(str(error).split()) or type(error).__name__
+    """An error as one line (a person reads it; a traceback is for ``--debug``), with
+    every API key the process knows scrubbed: the last stop before a terminal or a log."""
+    from synaptic_core._secrets import scrub  # noqa: PLC0415 (error path only)
+
+    return " ".join(scrub(str(error)).split()) or type(error).__name__
 
 
 @contextmanager

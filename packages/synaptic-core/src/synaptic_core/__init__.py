@@ -34,6 +34,7 @@ from synaptic_core._errors import (
     ParseError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     RequestTimeoutError,
     RequestTooLargeError,
     ResponseTooLargeError,
@@ -51,6 +52,7 @@ from synaptic_core._errors import (
     unencodable_text_error,
 )
 from synaptic_core._fast import construct
+from synaptic_core._merger import ChunkMerger
 from synaptic_core._http_backend import HttpBackend
 from synaptic_core._lazy import lazy_names
 from synaptic_core._messages import (
@@ -81,6 +83,8 @@ from synaptic_core._response import (
     merge_tool_call_chunks,
     parse_tool_call,
 )
+from synaptic_core._secrets import remember as remember_secret
+from synaptic_core._secrets import scrub as scrub_secrets
 from synaptic_core._tools import (
     BuiltinTool,
     InvalidToolCall,
@@ -162,6 +166,7 @@ __all__ = [
     "ChatModel",
     "ChatRequest",
     "ChatResponse",
+    "ChunkMerger",
     "ConfigError",
     "ContentPart",
     "ContextLengthExceededError",
@@ -194,6 +199,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "RateLimitedChatModel",
+    "RedirectError",
     "RequestTimeoutError",
     "RequestTooLargeError",
     "ResponseFormat",
@@ -243,8 +249,10 @@ __all__ = [
     "parse_retry_after",
     "parse_tool_call",
     "redact",
+    "remember_secret",
     "response_to_chunk",
     "retype_error",
+    "scrub_secrets",
     "strict_json_schema",
     "suggest",
     "to_request",

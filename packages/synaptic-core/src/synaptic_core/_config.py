@@ -94,6 +94,9 @@ def parse_config(text: str, path: Path) -> ConfigFile:
         kind = "JSON" if path.suffix == ".json" else "TOML"
         msg = f"{path} is not valid {kind}: {exc}"
         raise ConfigError(msg) from None
+    except RecursionError:
+        msg = f"{path} is nested too deeply to read"
+        raise ConfigError(msg) from None
     if not isinstance(data, dict):
         msg = f"{path}: the top level must be a table/object with 'default' and 'profiles'"
         raise ConfigError(msg)

@@ -21,6 +21,7 @@ Every error synaptic raises is a ``SynapticError``. The tree::
     ├── RequestTimeoutError              also a builtin TimeoutError
     ├── NetworkError                     also a builtin ConnectionError
     ├── ResponseTooLargeError            body beyond HttpBackend(max_response_bytes)
+    ├── RedirectError                    3xx: redirects are never followed (.location)
     ├── InputError                       input that cannot be sent (also a ValueError)
     ├── ParseError                       body not JSON / not the expected shape
     │   └── StructuredOutputError        content does not validate against a schema
@@ -44,6 +45,9 @@ import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from synaptic_core import _secrets
+from synaptic_core._secrets import scrub, scrub_optional
 
 if TYPE_CHECKING:
     from synaptic_core._ratelimit import RateLimitInfo
@@ -78,6 +82,11 @@ class SynapticError(Exception):
         param: str | None = None,
         body: str | None = None,
     ) -> None:
+        if _secrets._SECRETS:  # a server may echo a key into any of these
+            message = scrub(message)
+            request_id, code, error_type, param, body = map(
+                scrub_optional, (request_id, code, error_type, param, body)
+            )
         super().__init__(message)
         self.message = message
         self.provider = provider
@@ -223,6 +232,38 @@ class ResponseTooLargeError(SynapticError):
     """The response body passed ``HttpBackend(max_response_bytes=...)``; not retried."""
 
 
+class RedirectError(SynapticError):
+    """A 3xx answer. Redirects are never followed: the request carries the API key, and a
+    key must reach only the host it was configured for. Not retried (the same request is
+    redirected again); ``location`` is where the server pointed, without query or
+    credentials."""
+
+    location: str | None = None
+
+
+def redirect_error(
+    status_code: int, headers: Mapping[str, str], *, provider: str | None = None
+) -> RedirectError:
+    """The error for a 3xx answer: says where it pointed and what to do."""
+    from urllib.parse import urlsplit, urlunsplit  # noqa: PLC0415 (rare path)
+
+    raw = headers.get("location", "")
+    parts = urlsplit(scrub(raw.strip()))
+    location = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    where = truncate(location, 200) if location else "no Location header"
+    label = provider or "provider"
+    error = RedirectError(
+        f"{label} answered HTTP {status_code}, a redirect to {where}; synaptic does not follow "
+        "redirects (the API key goes only to the configured host): if the new address is "
+        "right, set it as base_url",
+        provider=provider,
+        status_code=status_code,
+        request_id=headers.get("x-request-id"),
+    )
+    error.location = location or None
+    return error
+
+
 class InputError(SynapticError, ValueError):
     """The request cannot be sent as given (text that is not valid Unicode, ...).
 
@@ -351,10 +392,19 @@ def truncate(text: str, limit: int = _MESSAGE_LIMIT) -> str:
 
 
 def redact(text: str, secret: str | None) -> str:
-    """Remove ``secret`` from ``text`` (a body may echo a key back)."""
-    if secret and secret in text:
-        return text.replace(secret, _REDACTED)
-    return text
+    """Remove ``secret`` from ``text``, plain or JSON-escaped (a body may echo a key back),
+    and every key :func:`synaptic_core.remember_secret` was told of."""
+    if secret:
+        if secret in text:
+            text = text.replace(secret, _REDACTED)
+        if "\\" in text:
+            text = _escaped_secret(secret).sub(_REDACTED, text)
+    return scrub(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _escaped_secret(secret: str) -> re.Pattern[str]:
+    return re.compile("".join(_secrets.char_pattern(c) for c in secret))
 
 
 def _as_text(value: Any) -> str | None:
@@ -362,7 +412,10 @@ def _as_text(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):  # a hostile, deeply nested value
+        return "(a value nested too deeply to show)"
 
 
 def error_from_response(
@@ -382,12 +435,14 @@ def error_from_response(
     """
     from synaptic_core._ratelimit import RateLimitInfo  # noqa: PLC0415 (cycle)
 
+    if 300 <= status_code < 400:
+        return redirect_error(status_code, headers, provider=provider)
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     text = redact(text, secret)
     payload: Any = None
     try:
         payload = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         payload = None
     detail: dict[str, Any] = {}
     if isinstance(payload, dict):

@@ -15,7 +15,11 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from synaptic_core import _secrets
 from synaptic_core._backend import HttpRequest, HttpResponse, StreamResponse, SyncStreamResponse
+from synaptic_core._deadline import ENDS
+from synaptic_core._deadline import attach as attach_deadline
+from synaptic_core._deadline import passed as deadline_passed
 from synaptic_core._errors import (
     ConfigError,
     NetworkError,
@@ -23,6 +27,7 @@ from synaptic_core._errors import (
     ResponseTooLargeError,
     SynapticError,
 )
+from synaptic_core._secrets import scrub_headers
 
 if TYPE_CHECKING:
     import asyncio
@@ -43,9 +48,12 @@ def plain_headers(headers: httpx.Headers) -> dict[str, str]:
     """Response headers as a plain dict with lowercase names: O(1) lookups.
 
     ``httpx.Headers.get`` scans every header; parsers read about ten of them per
-    response. A repeated header keeps its last value (none we read repeats).
+    response. A repeated header keeps its last value (none we read repeats). A value that
+    echoes a remembered API key (``x-request-id: gsk_...``) is scrubbed here, so no
+    response, chunk or error made from these headers carries it.
     """
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers.raw}
+    plain = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers.raw}
+    return scrub_headers(plain) if _secrets._SECRETS else plain
 
 
 def _public_url(url: str) -> str:
@@ -177,7 +185,9 @@ class HttpBackend:
 
             with self._lock:
                 if self._client is None:
-                    self._client = httpx.Client(transport=self._transport, **self._client_options())
+                    client = httpx.Client(transport=self._transport, **self._client_options())
+                    attach_deadline(client)
+                    self._client = client
                 client = self._client
         return client
 
@@ -190,6 +200,7 @@ class HttpBackend:
             import httpx  # noqa: PLC0415 (lazy by design)
 
             client = httpx.AsyncClient(transport=self._async_transport, **self._client_options())
+            attach_deadline(client)
             self._async_clients[loop] = client
         return client
 
@@ -219,19 +230,22 @@ class HttpBackend:
             content=request.content,
             **self._timeout_of(request),
         )
+        token = ENDS.set(guard.ends)
         try:
             if guard.deadline is None:
                 response = await client.send(built, stream=True)
-            else:
+            else:  # also bounds transports that are not httpcore's (MockTransport)
                 response = await asyncio.wait_for(client.send(built, stream=True), guard.deadline)
         except asyncio.TimeoutError:
             raise guard.deadline_error() from None
         except httpx.HTTPError as exc:
-            raise translate_transport_error(exc, request) from _cause(exc)
+            raise guard.translate(exc) from _cause(exc)
+        finally:
+            ENDS.reset(token)
         try:
             headers = plain_headers(response.headers)
             guard.check_length(headers)
-            yield StreamResponse(response.status_code, headers, _aiter(response, request, guard))
+            yield StreamResponse(response.status_code, headers, _aiter(response, guard))
         finally:
             await response.aclose()
 
@@ -249,14 +263,17 @@ class HttpBackend:
             content=request.content,
             **self._timeout_of(request),
         )
+        token = ENDS.set(guard.ends)
         try:
             response = client.send(built, stream=True)
         except httpx.HTTPError as exc:
-            raise translate_transport_error(exc, request) from _cause(exc)
+            raise guard.translate(exc) from _cause(exc)
+        finally:
+            ENDS.reset(token)
         try:
             headers = plain_headers(response.headers)
             guard.check_length(headers)
-            yield SyncStreamResponse(response.status_code, headers, _iter(response, request, guard))
+            yield SyncStreamResponse(response.status_code, headers, _iter(response, guard))
         finally:
             response.close()
 
@@ -325,44 +342,66 @@ def _close_transports_now(client: httpx.AsyncClient) -> None:
     pool = getattr(getattr(client, "_transport", None), "_pool", None)
     for connection in list(getattr(pool, "connections", ())):
         inner = getattr(connection, "_connection", None)
-        stream = getattr(getattr(inner, "_network_stream", None), "_stream", None)
+        network = getattr(inner, "_network_stream", None)
+        network = getattr(network, "_inner", network)  # under our deadline wrapper
+        stream = getattr(network, "_stream", None)
         transport = getattr(stream, "_transport", None)
         if transport is not None:
             transport.close()
 
 
-async def _aiter(
-    response: httpx.Response, request: HttpRequest, guard: _Guard
-) -> AsyncIterator[bytes]:
+async def _aiter(response: httpx.Response, guard: _Guard) -> AsyncIterator[bytes]:
     import httpx  # noqa: PLC0415 (cached after the first import)
 
+    chunks = response.aiter_bytes()
+    ends = guard.ends
     try:
-        async for chunk in response.aiter_bytes():
+        while True:
+            # The deadline is set around each read, not once: the caller may interleave
+            # this stream with others in the same task.
+            token = ENDS.set(ends)
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                ENDS.reset(token)
             guard.check(len(chunk))
             yield chunk
     except httpx.HTTPError as exc:
-        raise translate_transport_error(exc, request) from _cause(exc)
+        raise guard.translate(exc) from _cause(exc)
 
 
-def _iter(response: httpx.Response, request: HttpRequest, guard: _Guard) -> Iterator[bytes]:
+def _iter(response: httpx.Response, guard: _Guard) -> Iterator[bytes]:
     import httpx  # noqa: PLC0415 (cached after the first import)
 
+    chunks = response.iter_bytes()
+    ends = guard.ends
     try:
-        for chunk in response.iter_bytes():
+        while True:
+            token = ENDS.set(ends)  # around each read: streams may be interleaved
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                ENDS.reset(token)
             guard.check(len(chunk))
             yield chunk
     except httpx.HTTPError as exc:
-        raise translate_transport_error(exc, request) from _cause(exc)
+        raise guard.translate(exc) from _cause(exc)
 
 
 class _Guard:
     """Per-request limits checked as bytes arrive: total size, and the overall deadline.
 
     The read timeout bounds each wait for bytes; a server that trickles a byte at a time
-    never trips it, so the deadline (when set) bounds the whole exchange.
+    never trips it, so the deadline (when set) bounds the whole exchange: here as bytes
+    arrive, and in the network layer (``_deadline``) at every socket operation, headers
+    and ``100 Continue`` floods included.
     """
 
-    __slots__ = ("_backend", "_ends", "_request", "_size", "deadline")
+    __slots__ = ("_backend", "_request", "_size", "deadline", "ends")
 
     def __init__(self, backend: HttpBackend, request: HttpRequest) -> None:
         self._backend = backend
@@ -372,7 +411,7 @@ class _Guard:
         if request.timeout is not None and (deadline is None or request.timeout < deadline):
             deadline = request.timeout
         self.deadline = deadline
-        self._ends = None if deadline is None else time.monotonic() + deadline
+        self.ends = None if deadline is None else time.monotonic() + deadline
 
     def deadline_error(self) -> RequestTimeoutError:
         where = f"{self._request.method} {_public_url(self._request.url)}"
@@ -398,5 +437,14 @@ class _Guard:
     def check(self, received: int) -> None:
         self._size += received
         self._too_large(self._size)
-        if self._ends is not None and time.monotonic() > self._ends:
+        if self.ends is not None and time.monotonic() > self.ends:
             raise self.deadline_error()
+
+    def translate(self, exc: Exception) -> SynapticError:
+        """The synaptic error for an httpx failure; a timeout once the deadline passed is
+        the deadline's (the network layer cut the wait short to honour it)."""
+        import httpx  # noqa: PLC0415 (cached after the first import)
+
+        if isinstance(exc, httpx.TimeoutException) and deadline_passed(self.ends):
+            return self.deadline_error()
+        return translate_transport_error(exc, self._request)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import logging
 
+from synaptic_core._secrets import add_log_filter
+
 
 def get_logger(name: str) -> logging.Logger:
     """The logger ``synaptic.<name>``, with the library's ``NullHandler`` in place."""
     root = logging.getLogger("synaptic")
     if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
         root.addHandler(logging.NullHandler())
-    return logging.getLogger(f"synaptic.{name}")
+    logger = logging.getLogger(f"synaptic.{name}")
+    add_log_filter(logger)  # no record of ours carries a key, whatever a server echoed
+    return logger

@@ -49,6 +49,10 @@ def parse_tool_call(
         return InvalidToolCall(id=call_id, name=name, arguments=raw, error="tool call has no name")
     try:
         parsed: Any = json.loads(raw) if raw.strip() else {}
+    except RecursionError:
+        return InvalidToolCall(
+            id=call_id, name=name, arguments=raw, error="arguments are JSON nested too deeply"
+        )
     except ValueError as exc:
         return InvalidToolCall(
             id=call_id, name=name, arguments=raw, error=f"arguments are not valid JSON: {exc}"

@@ -107,7 +107,7 @@ class ExecutedTool(_Wire):
         """``arguments`` parsed (they are JSON text); ``{}`` when empty or not an object."""
         try:
             value = json.loads(self.arguments) if self.arguments.strip() else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
         return value if isinstance(value, dict) else {}
 

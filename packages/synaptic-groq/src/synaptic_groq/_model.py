@@ -110,7 +110,7 @@ class GroqChatModel(OpenAIChatModel):
             raise self._error(response.status_code, response.headers, response.content)
         try:
             data: Any = json.loads(response.content)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             data = None
         entries = data.get("data") if isinstance(data, dict) else None
         if not isinstance(entries, list):

@@ -28,6 +28,7 @@ from synaptic_core import (
     InsecureTransportWarning,
     SynapticError,
     error_from_response,
+    remember_secret,
     to_request,
     unencodable_text_error,
 )
@@ -98,6 +99,7 @@ class OpenAIChatModel(ChatModel):
         base = {"content-type": "application/json", "user-agent": USER_AGENT, **own}
         if config.api_key is not None:
             warn_if_insecure(config.base_url)
+            remember_secret(config.api_key.get_secret_value())
             base["authorization"] = f"Bearer {config.api_key.get_secret_value()}"
         self._headers = {**base, "accept": "application/json"}
         self._stream_headers = {**base, "accept": "text/event-stream"}
@@ -154,9 +156,18 @@ class OpenAIChatModel(ChatModel):
             data: Any = json.loads(body)
         except ValueError:
             raise shape_error(provider, status, headers, body, "is not JSON") from None
+        except RecursionError:
+            problem = "is JSON nested too deeply to parse"
+            raise shape_error(provider, status, headers, body, problem) from None
         if isinstance(data, dict) and "error" in data and "choices" not in data:
             raise self._error(status, headers, body)  # an error sent with a 2xx status
-        return parse_chat_response(data, headers, provider=provider, status_code=status, raw=body)
+        try:
+            return parse_chat_response(
+                data, headers, provider=provider, status_code=status, raw=body
+            )
+        except RecursionError:  # a value nested just under the decoder's limit
+            problem = "is JSON nested too deeply to read"
+            raise shape_error(provider, status, headers, body, problem) from None
 
     def _assembler(
         self, request: ChatRequest, status: int, headers: Mapping[str, str]

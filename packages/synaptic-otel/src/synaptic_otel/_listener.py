@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from synaptic_core import scrub_secrets
 from synaptic_core.telemetry import Listener
 from synaptic_otel import _attributes as attrs
 
@@ -165,7 +166,8 @@ class OtelListener(Listener):
         kind = attrs.error_type(error)
         span.set_attributes(attrs.response(call))
         span.set_attribute("error.type", kind)
-        span.set_status(Status(StatusCode.ERROR, str(error)[:1000]))
+        # Last scrub: an error that is not ours (a listener's, a user's) may quote a key.
+        span.set_status(Status(StatusCode.ERROR, scrub_secrets(str(error))[:1000]))
         span.end()
         if call.duration is not None:
             self.duration.record(call.duration, self._labels(call, kind)[0])

@@ -1,0 +1,151 @@
+"""Every API key this process uses, and the one scrub that takes them out of text.
+
+Server text reaches people by many roads: error messages and bodies, echoed headers
+(``x-request-id``), log records (ours and httpx/httpcore's at DEBUG), the CLI's output,
+bulk-job output lines, telemetry spans. Passing the key down each road is how one road
+gets missed, so keys are remembered once, when a model or client is built with one
+(:func:`remember`), and :func:`scrub` removes every remembered key from any text: plain,
+and JSON-escaped (``\\u0067sk_...``, ``\\/``) as a hostile body may send it, before it is
+decoded. ``SynapticError`` scrubs its own fields; the places where text leaves the
+library (CLI, batch writer, telemetry, log records) scrub again as a last line.
+
+Short strings are not remembered (a test key of two letters would blank out every word
+containing them); providers also pass their key explicitly to
+:func:`synaptic_core.redact`, which takes any length.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
+
+REDACTED = "[REDACTED]"
+#: Keys shorter than this are not remembered (see the module's docstring).
+MIN_LENGTH = 8
+#: At most this many keys are remembered; the oldest is forgotten past it.
+MAX_SECRETS = 64
+
+_SECRETS: dict[str, None] = {}  # insertion-ordered set
+_LOCK = threading.Lock()
+_escaped: re.Pattern[str] | None = None
+# Loggers known to print response headers or bodies at DEBUG. A logger's filters see only
+# the records made by that logger (not its children's), so each is named.
+_THIRD_PARTY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "hpack.hpack",
+    "hpack.table",
+)
+
+
+def remember(secret: str | None) -> None:
+    """Remember ``secret`` so that :func:`scrub` removes it from any text from now on."""
+    global _escaped  # noqa: PLW0603 (the compiled pattern follows the set)
+    if not secret or len(secret) < MIN_LENGTH or secret in _SECRETS:
+        return
+    with _LOCK:
+        if secret in _SECRETS:
+            return
+        first = not _SECRETS
+        _SECRETS[secret] = None
+        while len(_SECRETS) > MAX_SECRETS:
+            del _SECRETS[next(iter(_SECRETS))]
+        _escaped = None
+    if first:
+        _install_log_filters()
+
+
+def forget_all() -> None:
+    """Forget every remembered key (tests)."""
+    global _escaped  # noqa: PLW0603
+    with _LOCK:
+        _SECRETS.clear()
+        _escaped = None
+
+
+def char_pattern(char: str) -> str:
+    """A regex for ``char`` as it may stand in JSON text: itself or escaped."""
+    code = f"{ord(char):04x}"
+    options = [re.escape(char), rf"\\u(?i:{code})"]
+    if char == "/":
+        options.append(r"\\/")
+    return "(?:" + "|".join(options) + ")"
+
+
+def _escaped_pattern() -> re.Pattern[str]:
+    global _escaped  # noqa: PLW0603
+    pattern = _escaped
+    if pattern is None:
+        with _LOCK:
+            keys = sorted(_SECRETS, key=len, reverse=True)
+        alternatives = ("".join(char_pattern(c) for c in key) for key in keys)
+        pattern = _escaped = re.compile("|".join(alternatives))
+    return pattern
+
+
+def scrub(text: str) -> str:
+    """``text`` with every remembered key (plain or JSON-escaped) replaced by ``[REDACTED]``."""
+    if not _SECRETS or not text:
+        return text
+    for secret in list(_SECRETS):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    if "\\" in text:
+        text = _escaped_pattern().sub(REDACTED, text)
+    return text
+
+
+def scrub_optional(text: str | None) -> str | None:
+    """:func:`scrub` for a field that may be ``None``."""
+    return None if text is None else scrub(text)
+
+
+def scrub_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header values with every remembered key removed (a server may echo one)."""
+    return {name: scrub(value) for name, value in headers.items()}
+
+
+def contains_secret(text: str) -> bool:
+    """Whether ``text`` holds a remembered key (plain or escaped)."""
+    return scrub(text) != text
+
+
+class ScrubFilter:
+    """A logging filter that removes remembered keys from each record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _SECRETS:
+            try:
+                message = record.getMessage()
+            except Exception:
+                return True
+            clean = scrub(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+        return True
+
+
+_FILTER = ScrubFilter()
+
+
+def add_log_filter(logger: logging.Logger) -> None:
+    """Attach the scrubbing filter to ``logger`` (once)."""
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+
+
+def _install_log_filters() -> None:
+    import logging  # noqa: PLC0415 (only once a key is remembered)
+
+    for name in (*_THIRD_PARTY_LOGGERS, "synaptic"):
+        add_log_filter(logging.getLogger(name))
