@@ -9,8 +9,8 @@ import asyncio
 import json
 import logging
 import time
-import tracemalloc
 import traceback
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -174,16 +174,15 @@ STREAM_ECHOES = {
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
     caplog.set_level(logging.DEBUG)  # httpx, httpcore and ours all at DEBUG
-    yield caplog
+    return caplog
 
 
 @pytest.mark.parametrize("case", sorted(ECHOES))
 def test_an_echoed_key_reaches_no_error_and_no_log(
     case: str, debug_logs: pytest.LogCaptureFixture
 ) -> None:
-    with HostileServer(reply(ECHOES[case])) as server:
-        with pytest.raises(SynapticError) as info:
-            model_for(server).chat_sync("hi")
+    with HostileServer(reply(ECHOES[case])) as server, pytest.raises(SynapticError) as info:
+        model_for(server).chat_sync("hi")
     assert_no_key(everything_about(info.value))
     assert_no_key(debug_logs.text)
     assert "[REDACTED]" in everything_about(info.value)
@@ -193,9 +192,9 @@ def test_an_echoed_key_reaches_no_error_and_no_log(
 def test_an_echoed_key_in_a_stream_reaches_no_error_and_no_log(
     case: str, debug_logs: pytest.LogCaptureFixture
 ) -> None:
-    with HostileServer(reply(STREAM_ECHOES[case])) as server:
-        with pytest.raises(SynapticError) as info:
-            list(model_for(server).stream_chat_sync("hi"))
+    server = HostileServer(reply(STREAM_ECHOES[case]))
+    with server, pytest.raises(SynapticError) as info:
+        list(model_for(server).stream_chat_sync("hi"))
     assert_no_key(everything_about(info.value))
     assert_no_key(debug_logs.text)
 
@@ -283,9 +282,9 @@ def test_a_redirect_is_a_typed_error_naming_the_target_and_is_never_retried(stat
 
 
 def test_a_deeply_nested_200_body_is_a_parse_error() -> None:
-    with HostileServer(reply(response("200 OK", nested()))) as server:
-        with pytest.raises(ParseError) as info:
-            model_for(server).chat_sync("hi")
+    server = HostileServer(reply(response("200 OK", nested())))
+    with server, pytest.raises(ParseError) as info:
+        model_for(server).chat_sync("hi")
     assert "nested too deeply" in str(info.value)
     assert info.value.status_code == 200
     assert not isinstance(info.value.__cause__, RecursionError)
@@ -337,7 +336,7 @@ def test_models_live_reports_a_nested_list_as_one_error_line(
         monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
         with pytest.raises(SystemExit) as info:
             main(["models", "--live"])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert info.value.code == 1
     assert err.startswith("error: groq returned a model list that is not")
     assert len(err.splitlines()) == 1

@@ -52,9 +52,9 @@ from synaptic_core._errors import (
     unencodable_text_error,
 )
 from synaptic_core._fast import construct
-from synaptic_core._merger import ChunkMerger
 from synaptic_core._http_backend import HttpBackend
 from synaptic_core._lazy import lazy_names
+from synaptic_core._merger import ChunkMerger
 from synaptic_core._messages import (
     AIMessage,
     AnyMessage,
