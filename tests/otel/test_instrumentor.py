@@ -326,3 +326,27 @@ def test_opentelemetry_instrument_finds_synaptic(tmp_path: Path, emulator: GroqE
     assert done.returncode == 0, done.stderr
     assert f'"name": "chat {MODEL}"' in done.stdout
     assert '"gen_ai.provider.name": "groq"' in done.stdout
+
+
+def test_a_hostile_server_echoing_the_key_reaches_no_span(otel: Otel) -> None:
+    from tests.reliability.hostile import HostileServer, json_escaped, reply, response, sse
+
+    echoes = [
+        response("200 OK", f"not JSON {KEY}".encode(), headers=f"x-request-id: {KEY}\r\n"),
+        response("401 Unauthorized", ('{"error": {"message": "' + json_escaped(KEY) + '"}}').encode()),
+        sse(json.dumps({"error": {"message": KEY, "type": "server_error"}}).encode()),
+    ]
+    for echo in echoes:
+        with HostileServer(reply(echo)) as server:
+            model = GroqChatModel(GroqConfig(KEY, MODEL, base_url=server.base_url))
+            with model, pytest.raises(Exception):  # noqa: B017, PT011 (any typed error)
+                list(model.stream_chat_sync("hi"))
+    seen: list[str] = []
+    for span in otel.spans():
+        seen += [repr(v) for v in (span.attributes or {}).values()]
+        seen.append(span.status.description or "")
+        for event in span.events:
+            seen += [repr(v) for v in (event.attributes or {}).values()]
+    assert len(otel.spans()) == 3
+    assert [span.status.status_code for span in otel.spans()] == [StatusCode.ERROR] * 3
+    assert not [text for text in seen if "SECRET" in text or json_escaped("SECRET") in text]

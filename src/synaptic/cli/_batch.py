@@ -6,7 +6,9 @@ requests in flight, and ``--resume`` finishes the job without redoing a line. Wi
 ``--api``: through Groq's Batch API (upload, create, poll, download, join), resumable
 by the batch id kept in ``OUTPUT.batch.json``. Both write Groq's batch output lines.
 
-A progress bar (tqdm) on a terminal; one summary line on stderr either way.
+A progress bar (tqdm) on a terminal; one summary line on stderr either way. Errors are
+one line on stderr (exit 1), scrubbed of every remembered API key first: a hostile
+server's text rides in many of them, and a terminal or CI log is shared.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from synaptic.cli._common import clean_warnings
+from synaptic.cli._common import EXPECTED, clean_warnings, one_line
 
 if TYPE_CHECKING:
     from synaptic_groq import BatchInfo
@@ -41,6 +43,20 @@ def _shard(value: str | None) -> tuple[int, int] | None:
             param_hint="--shard",
         )
     return shard
+
+
+def _debug() -> bool:
+    """Whether ``synaptic --debug`` asked for tracebacks instead of one-line errors."""
+    context = click.get_current_context(silent=True)
+    return bool(context is not None and context.find_root().params.get("debug"))
+
+
+def _fail(text: str) -> None:
+    """Print an error (every remembered API key taken out) and exit 1."""
+    from synaptic_core import scrub_secrets  # noqa: PLC0415 (loaded by now)
+
+    click.echo(f"error: {scrub_secrets(text)}", err=True)
+    sys.exit(1)
 
 
 def run_interruptible(main: Callable[[], Awaitable[None]]) -> bool:
@@ -264,6 +280,7 @@ def batch(
     Every line is checked before the first request. INPUT '-' reads standard input.
     """
     from synaptic.batch import BatchInputError, open_batch  # noqa: PLC0415
+    from synaptic_core import SynapticError  # noqa: PLC0415
 
     source: Any = sys.stdin.buffer if input_path == "-" else input_path
     try:
@@ -293,5 +310,10 @@ def batch(
             )
             _run_live(job, input_path, output, show_progress=show_progress)
     except BatchInputError as error:
-        click.echo(f"error: {error}", err=True)  # every problem, one per line
-        sys.exit(1)
+        _fail(str(error))  # every problem, one per line
+    except click.ClickException:
+        raise
+    except (SynapticError, *EXPECTED) as error:  # a full disk, a server's words: one line
+        if _debug():
+            raise
+        _fail(one_line(error))

@@ -35,6 +35,10 @@ class HttpRequest:
     content: bytes | None = None
     timeout: float | None = None
     """This request's own time limit in seconds (None: the backend's); see HttpBackend."""
+    max_response_bytes: int | None = None
+    """This request's own cap on the response body (None: the backend's). A download of
+    a batch output file is expected to be far larger than any chat answer, and only it
+    should be let through (streamed to disk), not every response of the backend."""
 
     def json(self) -> Any:
         """The body parsed as JSON (None without a body): what tests assert on."""

@@ -100,7 +100,8 @@ class HttpBackend:
     stream ends in ``RequestTimeoutError``); ``connect_timeout`` bounds connecting;
     ``deadline`` (optional) bounds a whole request, body or stream included, so a server
     trickling bytes cannot hold it open; ``max_response_bytes`` (64 MiB) refuses a
-    runaway body with ``ResponseTooLargeError``. TLS certificates are always verified;
+    runaway body with ``ResponseTooLargeError`` (a request may carry its own cap,
+    ``HttpRequest.max_response_bytes``: a batch file download). TLS certificates are always verified;
     to trust a private CA, pass a transport built with your ``ssl`` context.
     Pass ``transport`` / ``async_transport`` (e.g. ``httpx.MockTransport``) to test
     without a network. Close with ``close()`` / ``aclose()`` or use it as a context
@@ -425,13 +426,13 @@ class _Guard:
             self._too_large(int(declared))
 
     def _too_large(self, size: int) -> None:
-        limit = self._backend.max_response_bytes
+        own = self._request.max_response_bytes
+        limit = own or self._backend.max_response_bytes
         if size > limit:
             where = f"{self._request.method} {_public_url(self._request.url)}"
-            msg = (
-                f"response larger than max_response_bytes ({limit:,} bytes): {where}; "
-                "raise HttpBackend(max_response_bytes=...) if this is expected"
-            )
+            msg = f"response larger than max_response_bytes ({limit:,} bytes): {where}"
+            if not own:
+                msg += "; raise HttpBackend(max_response_bytes=...) if this is expected"
             raise ResponseTooLargeError(msg)
 
     def check(self, received: int) -> None:

@@ -8,15 +8,24 @@ at once, so ``resume=True`` polls that batch instead of creating a second one. W
 the batch ends, its output and error files (unordered, as Groq's) are joined by
 ``custom_id`` and appended to the output in input order. A batch that failed, expired or
 was cancelled is a typed error, after every line that did come back is written.
+
+Output files can be far larger than memory should hold (80 MB for 1,000 long answers),
+so they are streamed to temporary files next to the output, indexed by ``custom_id``
+(an offset per submitted line), and copied over one line at a time. A line of Groq's
+files that cannot be read (not JSON, nested too deeply, absurdly long) is left out and
+named in the error, its request counted as not run (``--resume`` live finishes it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import IO, Any
 
 from synaptic_core import ChatRequest, InputError, PermissionDeniedError, SynapticError
 from synaptic_groq._batches import BatchInfo, GroqBatchClient
@@ -26,12 +35,19 @@ from synaptic_openai.batch import (
     BatchLine,
     BatchSource,
     LineReader,
+    OutputWriteError,
     OutputWriter,
     check_lines,
+    check_output_path,
     parse_line,
     scan_output,
 )
-from synaptic_openai.batch._lines import digest
+from synaptic_openai.batch._lines import MAX_LINE_BYTES, digest, read_lines
+from synaptic_openai.batch._output import MAX_OUTPUT_LINE_BYTES
+from synaptic_openai.batch._wire import decode_json
+
+MAX_SHOWN = 5
+"""How many unreadable lines of Groq's files an error names (the count says the rest)."""
 
 
 class BatchError(SynapticError):
@@ -65,13 +81,44 @@ def state_path(output: str | os.PathLike[str]) -> Path:
     return Path(f"{os.fspath(output)}.batch.json")
 
 
+class _SpoolSink:
+    """Where a download goes: a temporary file next to the output. A failed write
+    (a full disk) becomes ``OutputWriteError`` saying to free space and resume, not a
+    bare ``OSError`` that could be mistaken for the network's."""
+
+    def __init__(self, file: IO[bytes], output: Path, label: str) -> None:
+        self.file = file
+        self.output = output
+        self.label = label
+
+    def write(self, data: bytes, /) -> None:
+        try:
+            self.file.write(data)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def finish(self) -> None:
+        """Flush what the file still buffers (a full disk may only show here), and go
+        back to its start for reading."""
+        try:
+            self.file.flush()
+        except OSError as exc:
+            raise self._error(exc) from None
+        self.file.seek(0)
+
+    def _error(self, cause: OSError) -> OutputWriteError:
+        what = f"download Groq's {self.label} file next to"
+        return OutputWriteError(self.output, cause, lines=0, what=what)
+
+
 class GroqBatchJob:
     """``GroqBatchJob(client, "in.jsonl", "out.jsonl").run_sync()``.
 
     ``model`` overrides or supplies every body's ``model``; ``window`` is the completion
     window (``24h`` to ``7d``); ``poll_interval`` seconds between status checks
     (``on_progress(info)`` after each); ``resume`` continues the batch this output's
-    state file names, or submits only the lines the output lacks.
+    state file names, or submits only the lines the output lacks; ``max_line_bytes``
+    is the longest input line (longer is reported, never read whole).
     """
 
     def __init__(
@@ -86,9 +133,10 @@ class GroqBatchJob:
         poll_interval: float = 10.0,
         on_progress: Callable[[BatchInfo], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_line_bytes: int = MAX_LINE_BYTES,
     ) -> None:
         self.client = client
-        self._reader = LineReader(source)
+        self._reader = LineReader(source, max_line_bytes=max_line_bytes)
         self.output = Path(output)
         self.state = state_path(output)
         self.model = model
@@ -100,6 +148,10 @@ class GroqBatchJob:
         self._checkers: dict[str, GroqChatModel] = {}
         self.info: BatchInfo | None = None
         self.written = 0
+        # Lines of Groq's output and error files that could not be read: the first
+        # MAX_SHOWN described, and how many in all.
+        self.unreadable: list[str] = []
+        self.unreadable_count = 0
 
     def __repr__(self) -> str:
         return f"GroqBatchJob({self._reader.name!r}, output={str(self.output)!r})"
@@ -120,6 +172,7 @@ class GroqBatchJob:
         checker.check_request(request)
 
     def _done(self) -> set[int]:
+        check_output_path(self.output)  # a directory is not "an output with results"
         if not self.output.exists() or self.output.stat().st_size == 0:
             return set()
         if not self.resume:
@@ -154,6 +207,7 @@ class GroqBatchJob:
 
     async def submit(self) -> BatchInfo | None:
         """Check, upload and create the batch (None: the output already has every line)."""
+        check_output_path(self.output)
         try:
             check_lines(self._reader, self._check)
         finally:
@@ -195,19 +249,75 @@ class GroqBatchJob:
 
     async def collect(self, info: BatchInfo) -> int:
         """Join the output and error files by ``custom_id`` and append them to the output
-        in input order; returns how many submitted lines have no result."""
-        rows: dict[str, bytes] = {}
-        for file_id in (info.output_file_id, info.error_file_id):
-            if not file_id:
-                continue
-            content = await self.client.download(file_id)
-            for data in content.splitlines():
-                if not data.strip():
-                    continue
-                row = json.loads(data)
-                if isinstance(row, dict) and isinstance(row.get("custom_id"), str):
-                    rows[row["custom_id"]] = data
+        in input order; returns how many submitted lines have no result.
+
+        Each file is streamed to a temporary file next to the output and indexed (an
+        offset per line this job waits for), so memory does not grow with its size."""
+        check_output_path(self.output)
+        self.unreadable, self.unreadable_count = [], 0
         done = scan_output(self.output, repair=True).done if self.output.exists() else set()
+        wanted = self._wanted(done)
+        index: dict[int, tuple[IO[bytes], int]] = {}
+        with contextlib.ExitStack() as stack:
+            for label, file_id in (("output", info.output_file_id), ("error", info.error_file_id)):
+                if not file_id:
+                    continue
+                spool = stack.enter_context(
+                    tempfile.TemporaryFile(dir=self.output.parent, prefix=".synaptic-batch-")
+                )
+                sink = _SpoolSink(spool, self.output, label)
+                await self.client.download_to(file_id, sink)
+                sink.finish()
+                self._index(spool, f"{label} file {file_id}", wanted, index)
+            return self._append(done, index)
+
+    def _wanted(self, done: set[int]) -> set[int]:
+        """Digests of the ``custom_id``s this job waits for (what the index keeps)."""
+        wanted: set[int] = set()
+        for number, raw in self._reader:
+            line = parse_line(number, raw)
+            if line is not None and digest(line.custom_id) not in done:
+                wanted.add(digest(line.custom_id))
+        return wanted
+
+    def _index(
+        self,
+        spool: IO[bytes],
+        label: str,
+        wanted: set[int],
+        index: dict[int, tuple[IO[bytes], int]],
+    ) -> None:
+        """Record where each wanted ``custom_id``'s line starts (a later file wins: a
+        line in the error file replaces one in the output file)."""
+        lines = read_lines(spool, MAX_OUTPUT_LINE_BYTES)
+        number = 0
+        while True:
+            start = spool.tell()
+            raw = next(lines, None)
+            if raw is None:
+                return
+            number += 1
+            if not isinstance(raw, bytes):
+                self._unreadable(label, number, f"{raw.size:,} bytes, longer than any answer")
+                continue
+            if not raw.strip():
+                continue
+            try:
+                row = decode_json(raw)
+            except ValueError as exc:
+                self._unreadable(label, number, f"not JSON ({exc})")
+                continue
+            custom_id = row.get("custom_id") if isinstance(row, dict) else None
+            if isinstance(custom_id, str) and digest(custom_id) in wanted:
+                index[digest(custom_id)] = (spool, start)
+
+    def _unreadable(self, label: str, number: int, why: str) -> None:
+        self.unreadable_count += 1
+        if len(self.unreadable) < MAX_SHOWN:
+            self.unreadable.append(f"line {number} of Groq's {label}: {why}")
+
+    def _append(self, done: set[int], index: dict[int, tuple[IO[bytes], int]]) -> int:
+        """Copy the indexed lines to the output in input order, one line in memory."""
         writer = OutputWriter(self.output)
         missing = 0
         try:
@@ -215,15 +325,24 @@ class GroqBatchJob:
                 line = parse_line(number, raw)
                 if line is None or digest(line.custom_id) in done:
                     continue
-                found = rows.pop(line.custom_id, None)
-                if found is None:
+                row = self._row(index.pop(digest(line.custom_id), None), line.custom_id)
+                if row is None:
                     missing += 1
                     continue
-                writer.write(json.loads(found))
+                writer.write(row)
                 self.written += 1
         finally:
             writer.close()
         return missing
+
+    @staticmethod
+    def _row(where: tuple[IO[bytes], int] | None, custom_id: str) -> dict[str, Any] | None:
+        if where is None:
+            return None
+        spool, start = where
+        spool.seek(start)
+        row = decode_json(spool.readline(MAX_OUTPUT_LINE_BYTES + 1))  # read well before
+        return row if isinstance(row, dict) and row.get("custom_id") == custom_id else None
 
     async def run(self, batch_id: str | None = None) -> BatchInfo | None:
         """Submit (or continue ``batch_id``, or, resuming, the batch the state file
@@ -231,6 +350,7 @@ class GroqBatchJob:
         ``BatchCancelledError`` after writing what came back. None: nothing was left
         to run. The input's spool (if any) is dropped at the end."""
         try:
+            check_output_path(self.output)  # before polling or paying for anything
             if batch_id is None and self.resume and self.state.exists():
                 batch_id = self._saved_batch_id()
             if batch_id is None:
@@ -248,7 +368,7 @@ class GroqBatchJob:
 
     def _saved_batch_id(self) -> str:
         try:
-            saved = json.loads(self.state.read_text())["batch_id"]
+            saved = decode_json(self.state.read_text())["batch_id"]
         except (ValueError, KeyError, TypeError):
             saved = None
         if not isinstance(saved, str):
@@ -260,6 +380,14 @@ class GroqBatchJob:
         if info.status == "completed" and not missing:
             return
         rerun = f"; {missing} line(s) did not run: finish them live with --resume (without --api)"
+        if self.unreadable:
+            more = self.unreadable_count - len(self.unreadable)
+            rerun += (
+                f" ({self.unreadable_count} line(s) of Groq's files could not be read: "
+                + "; ".join(self.unreadable)
+                + (f"; and {more} more" if more > 0 else "")
+                + ")"
+            )
         if info.status == "failed":
             errors = info.errors.get("data", []) if isinstance(info.errors, dict) else []
             said = "; ".join(

@@ -6,32 +6,83 @@ Statuses and counts come back typed (``BatchInfo``, ``FileInfo``: unknown fields
 failures are synaptic's typed errors (``not_available_for_plan`` is a
 ``PermissionDeniedError``). The transport is the same ``Backend`` as chat's, so tests
 use the emulator or a ``FakeBackend``.
+
+Output files are far larger than any chat answer (a 1,000-line batch of long answers is
+80 MB; a batch holds up to 50,000 lines), so ``download_to`` streams one to disk as it
+arrives (memory flat in its size), under its own cap (``max_download_bytes``, carried
+on the request so the backend's 64 MiB cap still guards every other response).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from synaptic_core import (
     Backend,
+    ConfigError,
     HttpBackend,
     HttpRequest,
     HttpResponse,
     ParseError,
+    ResponseTooLargeError,
+    SynapticError,
     error_from_response,
+    remember_secret,
     truncate,
 )
 from synaptic_groq._config import GroqConfig
 
 BATCH_FINISHED = frozenset({"completed", "failed", "expired", "cancelled"})
 """Batch statuses that do not change any more."""
+
+MAX_DOWNLOAD_BYTES = 4 * 1024**3
+"""The largest file ``download_to`` takes (4 GiB). Groq takes input files up to 100 MB
+(200 MB / 50,000 lines by another account); output lines carry whole answers and are
+larger (1,000 lines of long answers: 80 MB), so 50,000 of them fit with room. Past it a
+file is not a batch's output but a runaway, which must not fill the disk."""
+
+_ERROR_BODY_BYTES = 1024 * 1024
+"""How much of an error answer to a download is read (an error body, not a file)."""
+
+
+class ByteSink(Protocol):
+    """Where ``download_to`` writes: anything with ``write(bytes)`` (an open file)."""
+
+    def write(self, data: bytes, /) -> Any: ...
+
+
+class _Chunks:
+    """A sink that keeps the chunks (``download``: the file in memory)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes, /) -> None:
+        self.parts.append(data)
+
+
+@contextmanager
+def _opened(destination: str | os.PathLike[str] | ByteSink) -> Iterator[ByteSink]:
+    """A path is opened (and removed again if the download fails); a sink is used as is."""
+    if not isinstance(destination, str | os.PathLike):
+        yield destination
+        return
+    path = Path(destination)
+    try:
+        with path.open("wb") as file:
+            yield file
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 class _Info(BaseModel):
@@ -79,15 +130,29 @@ class BatchInfo(_Info):
 
 
 class GroqBatchClient:
-    """``GroqBatchClient(GroqConfig(...))``; ``backend`` defaults to a pooled ``HttpBackend``."""
+    """``GroqBatchClient(GroqConfig(...))``; ``backend`` defaults to a pooled ``HttpBackend``.
 
-    def __init__(self, config: GroqConfig, backend: Backend | None = None) -> None:
+    ``max_download_bytes`` caps a downloaded file (``MAX_DOWNLOAD_BYTES``, 4 GiB).
+    """
+
+    def __init__(
+        self,
+        config: GroqConfig,
+        backend: Backend | None = None,
+        *,
+        max_download_bytes: int = MAX_DOWNLOAD_BYTES,
+    ) -> None:
+        if max_download_bytes < 1:
+            msg = "GroqBatchClient max_download_bytes must be at least 1"
+            raise ConfigError(msg)
         self.config = config
+        self.max_download_bytes = max_download_bytes
         self._owns_backend = backend is None
         self.backend = backend or HttpBackend()
         self._base = config.base_url
         key = config.api_key.get_secret_value() if config.api_key is not None else ""
         self._secret = key or None
+        remember_secret(self._secret)
         self._auth = {"authorization": f"Bearer {key}"} if key else {}
 
     @classmethod
@@ -168,10 +233,10 @@ class GroqBatchClient:
         body = self._checked(response).content
         try:
             return model.model_validate_json(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError):  # not JSON, or nested past any parser
             text = body.decode("utf-8", "replace")
             msg = f"groq returned a {model.__name__} that does not parse: {truncate(text, 300)}"
-            raise ParseError(msg, provider="groq", status_code=response.status_code) from exc
+            raise ParseError(msg, provider="groq", status_code=response.status_code) from None
 
     @staticmethod
     def _content(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
@@ -196,11 +261,41 @@ class GroqBatchClient:
         return self._json_request(method, f"/batches/{quote(batch_id, safe='')}{action}")
 
     def _content_request(self, file_id: str) -> HttpRequest:
-        return self._json_request("GET", f"/files/{quote(file_id, safe='')}/content")
+        request = self._json_request("GET", f"/files/{quote(file_id, safe='')}/content")
+        return HttpRequest(
+            request.method,
+            request.url,
+            request.headers,
+            max_response_bytes=self.max_download_bytes,
+        )
 
     def _batches(self, response: HttpResponse) -> list[BatchInfo]:
-        data = json.loads(self._checked(response).content).get("data", [])
-        return [BatchInfo.model_validate(b) for b in data]
+        body = self._checked(response).content
+        try:
+            data = json.loads(body).get("data", [])
+            return [BatchInfo.model_validate(b) for b in data]
+        except (ValueError, AttributeError, TypeError, RecursionError):
+            text = body.decode("utf-8", "replace")
+            msg = f"groq returned a batch list that does not parse: {truncate(text, 300)}"
+            raise ParseError(msg, provider="groq", status_code=response.status_code) from None
+
+    def _too_large(self, file_id: str) -> ResponseTooLargeError:
+        msg = (
+            f"groq's file {file_id} is larger than max_download_bytes "
+            f"({self.max_download_bytes:,} bytes); if it is expected, raise "
+            "GroqBatchClient(max_download_bytes=...)"
+        )
+        return ResponseTooLargeError(msg, provider="groq")
+
+    def _declared(self, file_id: str, headers: Mapping[str, str]) -> None:
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_download_bytes:
+            raise self._too_large(file_id)
+
+    def _download_error(
+        self, status: int, headers: Mapping[str, str], head: bytes
+    ) -> SynapticError:
+        return error_from_response(status, headers, head, provider="groq", secret=self._secret)
 
     # --- blocking -------------------------------------------------------------------
 
@@ -239,8 +334,29 @@ class GroqBatchClient:
         return self._batches(self.backend.send_sync(self._json_request("GET", "/batches")))
 
     def download_sync(self, file_id: str) -> bytes:
-        """A file's content (a batch's output or error lines)."""
-        return self._checked(self.backend.send_sync(self._content_request(file_id))).content
+        """A file's content in memory (a batch's output or error lines); a big output
+        file is better streamed to disk with ``download_to_sync``."""
+        sink = _Chunks()
+        self.download_to_sync(file_id, sink)
+        return b"".join(sink.parts)
+
+    def download_to_sync(self, file_id: str, destination: str | os.PathLike[str] | ByteSink) -> int:
+        """Stream a file to ``destination`` (a path, or an open binary file) as it
+        arrives, memory flat in its size; returns its size in bytes. Larger than
+        ``max_download_bytes``: ``ResponseTooLargeError`` (a path is then removed)."""
+        request = self._content_request(file_id)
+        with _opened(destination) as sink, self.backend.stream_sync(request) as response:
+            if not 200 <= response.status_code < 300:
+                head = _head_sync(response.iter_bytes())
+                raise self._download_error(response.status_code, response.headers, head)
+            self._declared(file_id, response.headers)
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_download_bytes:
+                    raise self._too_large(file_id)
+                sink.write(chunk)
+            return size
 
     # --- async ----------------------------------------------------------------------
 
@@ -279,5 +395,50 @@ class GroqBatchClient:
         return self._batches(await self.backend.send(self._json_request("GET", "/batches")))
 
     async def download(self, file_id: str) -> bytes:
-        """Async ``download_sync``."""
-        return self._checked(await self.backend.send(self._content_request(file_id))).content
+        """Async ``download_sync`` (the file in memory; see ``download_to``)."""
+        sink = _Chunks()
+        await self.download_to(file_id, sink)
+        return b"".join(sink.parts)
+
+    async def download_to(
+        self, file_id: str, destination: str | os.PathLike[str] | ByteSink
+    ) -> int:
+        """Async ``download_to_sync``: stream a file to disk, memory flat in its size."""
+        request = self._content_request(file_id)
+        with _opened(destination) as sink:
+            async with self.backend.stream(request) as response:
+                if not 200 <= response.status_code < 300:
+                    head = await _head(response.aiter_bytes())
+                    raise self._download_error(response.status_code, response.headers, head)
+                self._declared(file_id, response.headers)
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.max_download_bytes:
+                        raise self._too_large(file_id)
+                    sink.write(chunk)
+                return size
+
+
+def _head_sync(chunks: Iterator[bytes]) -> bytes:
+    """The start of an error answer (at most ``_ERROR_BODY_BYTES``: a body, not a file)."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= _ERROR_BODY_BYTES:
+            break
+    return b"".join(parts)[:_ERROR_BODY_BYTES]
+
+
+async def _head(chunks: AsyncIterator[bytes]) -> bytes:
+    """Async ``_head_sync``."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= _ERROR_BODY_BYTES:
+            break
+    return b"".join(parts)[:_ERROR_BODY_BYTES]

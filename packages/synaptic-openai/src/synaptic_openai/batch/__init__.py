@@ -5,17 +5,22 @@ client is ``synaptic_groq.GroqBatchClient``.
 
 from synaptic_openai.batch._lines import (
     CHAT_COMPLETIONS_URL,
+    MAX_LINE_BYTES,
     BatchInputError,
     BatchLine,
     BatchSource,
     LineReader,
+    OversizedLine,
     check_lines,
     parse_line,
+    read_lines,
 )
 from synaptic_openai.batch._output import (
     BatchResult,
     OutputScan,
+    OutputWriteError,
     OutputWriter,
+    check_output_path,
     iter_output,
     read_batch_output,
     result_from_error,
@@ -34,6 +39,7 @@ from synaptic_openai.batch._wire import (
 
 __all__ = [
     "CHAT_COMPLETIONS_URL",
+    "MAX_LINE_BYTES",
     "BatchInputError",
     "BatchJob",
     "BatchLine",
@@ -44,12 +50,16 @@ __all__ = [
     "BodyError",
     "LineReader",
     "OutputScan",
+    "OutputWriteError",
     "OutputWriter",
+    "OversizedLine",
     "check_lines",
+    "check_output_path",
     "error_body",
     "iter_output",
     "parse_line",
     "read_batch_output",
+    "read_lines",
     "ready_for_bulk",
     "request_from_body",
     "response_to_body",

@@ -2,9 +2,11 @@
 
 A line is ``{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}``.
 Files are streamed (never loaded whole), so a 50,000-line file costs the memory of one
-line plus a 64-bit digest per ``custom_id`` (for duplicates and resuming). Every
-problem is reported with its line number, all of them (up to a limit) in one error, so
-a user fixes the file once rather than once per run.
+line plus a 64-bit digest per ``custom_id`` (for duplicates and resuming). One line is
+read in bounded pieces too: a line longer than ``MAX_LINE_BYTES`` (a file of a gigabyte
+without a newline, say) is measured and skipped, never held, and reported as too long.
+Every problem is reported with its line number, all of them (up to a limit) in one
+error, so a user fixes the file once rather than once per run.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from synaptic_core import ChatRequest, InputError, SynapticError
-from synaptic_openai.batch._wire import BodyError, request_from_body
+from synaptic_openai.batch._wire import BodyError, decode_json, request_from_body
 
 CHAT_COMPLETIONS_URL = "/v1/chat/completions"
 """The only ``url`` a batch line may name (Groq's Batch API runs chat completions)."""
@@ -27,8 +29,18 @@ CHAT_COMPLETIONS_URL = "/v1/chat/completions"
 MAX_REPORTED = 20
 """How many problems one ``BatchInputError`` lists (the count says how many in all)."""
 
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""The longest batch line read (16 MiB, newline not counted). No chat request Groq
+accepts comes near it (the largest context window is 131,072 tokens, about half a
+megabyte of text; base64 images are limited to a few MB a request), so a longer line is
+a broken file, and holding it (twice: bytes, then text) would cost gigabytes."""
+
+_PIECE = 1024 * 1024
+"""How much of an over-long line, or of a stream being spooled, is read at a time."""
+
 BatchSource = str | os.PathLike[str] | Iterable[str] | Iterable[bytes] | Iterable[Mapping[str, Any]]
-"""What a batch job reads: a path, or lines (text, bytes or already-parsed objects)."""
+"""What a batch job reads: a path, an open binary file (standard input), or lines (text,
+bytes or already-parsed objects)."""
 
 
 class BatchInputError(InputError):
@@ -68,15 +80,34 @@ class BatchLine:
         return request_from_body(self.body)
 
 
-def parse_line(number: int, raw: str | bytes | Mapping[str, Any]) -> BatchLine | None:
+@dataclass(frozen=True, slots=True)
+class OversizedLine:
+    """A line longer than the reader's limit, in place of its text: ``size`` bytes
+    (newline not counted), of which none is kept. ``parse_line`` reports it."""
+
+    size: int
+    limit: int
+
+
+RawLine = str | bytes | Mapping[str, Any] | OversizedLine
+"""One line as a ``LineReader`` yields it."""
+
+
+def parse_line(number: int, raw: RawLine) -> BatchLine | None:
     """One line -> ``BatchLine`` (None for a blank line). Raises ``BodyError``."""
+    if isinstance(raw, OversizedLine):
+        msg = (
+            f"the line is {raw.size:,} bytes, longer than the {raw.limit:,} bytes one batch "
+            "line may have (no request can be that large; is a newline missing?)"
+        )
+        raise BodyError(msg)
     if isinstance(raw, Mapping):
         item: Any = raw
     else:
         if not raw.strip():
             return None
         try:
-            item = json.loads(raw)
+            item = decode_json(raw)
         except ValueError as exc:
             raise BodyError(f"not valid JSON ({exc})") from None
     if not isinstance(item, Mapping):
@@ -99,21 +130,52 @@ def parse_line(number: int, raw: str | bytes | Mapping[str, Any]) -> BatchLine |
     return BatchLine(number, custom_id, dict(body))
 
 
+def read_lines(file: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | OversizedLine]:
+    """The lines of a binary file, each at most ``limit`` bytes (newline not counted);
+    a longer one is read through in pieces and yielded as an ``OversizedLine``, so
+    memory stays bounded by ``limit`` whatever the file holds."""
+    while True:
+        raw = file.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        size = len(raw)
+        while True:
+            piece = file.readline(_PIECE)
+            if not piece:
+                break
+            if piece.endswith(b"\n"):
+                size += len(piece) - 1
+                break
+            size += len(piece)
+        yield OversizedLine(size, limit)
+
+
 class LineReader:
     """Reads a source more than once (checking, then running) without holding it:
-    a path is reopened; other iterables are spooled to a temporary file on the first
-    read. ``close()`` removes the spool."""
+    a path is reopened; an open file (standard input) is copied to a temporary file in
+    bounded pieces on the first read; other iterables are spooled to a temporary file
+    on the first read. Lines are read in bounded pieces (``max_line_bytes``, see
+    ``read_lines``). ``close()`` removes the spool."""
 
-    def __init__(self, source: BatchSource) -> None:
+    def __init__(self, source: BatchSource, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
         self._path: Path | None = None
+        self._stream: IO[Any] | None = None
         self._iterable: Iterable[Any] | None = None
         self._spool: IO[bytes] | None = None
+        self.max_line_bytes = max_line_bytes
         if isinstance(source, str | os.PathLike):
             self._path = Path(source)
             self.name = str(source)
             if not self._path.is_file():
-                msg = f"{self.name}: no such file"
+                what = "is a directory, not a file" if self._path.is_dir() else "no such file"
+                msg = f"{self.name}: {what}"
                 raise InputError(msg)
+        elif callable(getattr(source, "read", None)):
+            self._stream = source  # type: ignore[assignment]
+            self.name = str(getattr(source, "name", "<stream>"))
         else:
             self._iterable = source
             self.name = "<lines>"
@@ -123,26 +185,41 @@ class LineReader:
             self._spool.close()
             self._spool = None
 
-    def __iter__(self) -> Iterator[tuple[int, str | bytes | Mapping[str, Any]]]:
+    def __iter__(self) -> Iterator[tuple[int, RawLine]]:
         if self._path is not None:
             with self._path.open("rb") as file:
-                yield from enumerate(file, start=1)
+                yield from enumerate(read_lines(file, self.max_line_bytes), start=1)
             return
+        if self._stream is not None:
+            self._spool_stream(self._stream)
         if self._spool is not None:
             self._spool.seek(0)
-            yield from enumerate(self._spool, start=1)
+            yield from enumerate(read_lines(self._spool, self.max_line_bytes), start=1)
             return
         assert self._iterable is not None
+        yield from self._spool_iterable(self._iterable)
+
+    def _spool_stream(self, stream: IO[Any]) -> None:
+        """Copy an open file to the spool in pieces (read once: it cannot be reopened)."""
+        self._stream = None
+        self._spool = spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept until close())
+        while piece := stream.read(_PIECE):
+            spool.write(piece.encode() if isinstance(piece, str) else piece)
+
+    def _spool_iterable(self, iterable: Iterable[Any]) -> Iterator[tuple[int, RawLine]]:
         self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until close())
         spool = self._spool
-        for number, raw in enumerate(self._iterable, start=1):
+        for number, raw in enumerate(iterable, start=1):
+            line: RawLine = raw
             if isinstance(raw, Mapping):
                 data = json.dumps(raw, ensure_ascii=False).encode()
             else:
                 data = raw.encode() if isinstance(raw, str) else raw
                 data = data.replace(b"\n", b" ").replace(b"\r", b" ")
+                if len(data.rstrip()) > self.max_line_bytes:
+                    line = OversizedLine(len(data), self.max_line_bytes)
             spool.write(data + b"\n")
-            yield number, raw
+            yield number, line
         self._iterable = None
 
 
@@ -193,6 +270,8 @@ def check_lines(
             problem(number, str(exc))
         except SynapticError as exc:
             problem(number, exc.message)
+        except RecursionError:  # a body nested too deeply for the checks or the encoder
+            problem(number, "body nested too deeply (more levels of [ and { than can be sent)")
     if count:
         raise BatchInputError(reader.name, problems, count)
     return CheckResult(lines, ids)

@@ -5,10 +5,16 @@ A line is ``{"id", "custom_id", "response": {"status_code", "request_id", "body"
 finished either way. The writer appends and flushes each line the moment its request
 finishes (a crash or ``kill -9`` loses only the requests in flight); ``scan_output``
 reads what an interrupted job left, cutting a torn last line so ``--resume`` redoes it.
+A full disk is the same story: the line that did not fit is cut off, the error names
+the file and says that ``--resume`` goes on once there is room. Every line is scrubbed
+of remembered API keys as it is written (a hostile server may echo one in an answer or
+an error body, and output files are shared).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import secrets
@@ -17,10 +23,50 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from synaptic_core import ChatResponse, InputError, SynapticError, build_error
+from synaptic_core import ChatResponse, InputError, SynapticError, build_error, scrub_secrets
 from synaptic_openai._response import parse_chat_response
-from synaptic_openai.batch._lines import digest
-from synaptic_openai.batch._wire import error_body, error_code, response_to_body
+from synaptic_openai.batch._lines import digest, read_lines
+from synaptic_openai.batch._wire import decode_json, error_body, error_code, response_to_body
+
+MAX_OUTPUT_LINE_BYTES = 64 * 1024 * 1024
+"""The longest output line read back (64 MiB, what ``HttpBackend`` allows a whole chat
+answer): longer is not an answer but a broken or hostile file, and is not held."""
+
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class OutputWriteError(SynapticError, OSError):
+    """An output line could not be written (a full disk, a quota, an I/O error). The
+    lines written before it stay valid (the one that did not fit is cut off), so the
+    same command with ``--resume`` (``resume=True``) goes on from there once the cause
+    is fixed. ``path`` is the file; ``errno`` the system's error number."""
+
+    def __init__(self, path: Path, cause: OSError, *, lines: int, what: str = "write to") -> None:
+        reason = cause.strerror or str(cause) or type(cause).__name__
+        fix = "free some space" if cause.errno in _NO_ROOM else "fix that"
+        message = (
+            f"cannot {what} {path}: {reason}; the lines written before stay valid "
+            f"({lines} this run): {fix}, then run the same command again with --resume "
+            "to continue from there"
+        )
+        super().__init__(message)
+        self.path = path
+        self.errno = cause.errno
+        self.strerror = cause.strerror
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a ``Path`` if an output file can go there; else ``InputError`` saying
+    what is wrong (a directory, a missing folder), before any request is paid for."""
+    target = Path(path)
+    if target.is_dir():
+        msg = f"{target} is a directory: give the output a file name (e.g. {target / 'out.jsonl'})"
+        raise InputError(msg)
+    folder = target.parent
+    if not folder.is_dir():
+        msg = f"{target}: the folder {folder} does not exist; create it or write elsewhere"
+        raise InputError(msg)
+    return target
 
 
 @dataclass(frozen=True)
@@ -112,27 +158,64 @@ def result_from_row(row: Mapping[str, Any], *, provider: str = "groq") -> BatchR
     return BatchResult(custom_id, None, typed, dict(row))
 
 
+def encode_row(row: Mapping[str, Any]) -> bytes:
+    """One output line's bytes, newline included, with every remembered API key taken
+    out (the last scrub before text leaves the library). Raises ``ValueError`` for a row
+    that cannot be JSON (nested too deeply for the encoder, say)."""
+    try:
+        text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    except RecursionError:
+        msg = "the line is nested too deeply to be written as JSON"
+        raise ValueError(msg) from None
+    return scrub_secrets(text).encode() + b"\n"
+
+
 class OutputWriter:
-    """Appends output lines, each flushed at once (one ``write`` per line, so a line is
-    never interleaved). Not fsync'd per line: a killed process loses nothing written,
-    a machine that loses power may lose the last lines the OS had not stored yet."""
+    """Appends output lines, each written at once with no buffer of its own (one
+    ``write`` per line, so a line is never interleaved and nothing waits in memory).
+    Not fsync'd per line: a killed process loses nothing written, a machine that loses
+    power may lose the last lines the OS had not stored yet.
+
+    A write that fails (``ENOSPC``: the disk is full) raises ``OutputWriteError`` naming
+    the file and ``--resume``; what of the line got out is cut off first, so the file
+    holds whole lines only, and later writes refuse (the job stops)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._file: IO[bytes] | None = self.path.open("ab")
+        self._file: IO[bytes] | None = self.path.open("ab", buffering=0)
+        self._end = os.fstat(self._file.fileno()).st_size
+        self.lines = 0
+        self._failed: OutputWriteError | None = None
 
     def write(self, row: Mapping[str, Any]) -> None:
+        """Append one line (``ValueError`` if it cannot be JSON: nothing is written)."""
+        if self._failed is not None:
+            raise self._failed
         if self._file is None:
             msg = "the output file is closed"
             raise RuntimeError(msg)
-        data = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        self._file.write(data)
-        self._file.flush()
+        data = encode_row(row)
+        try:
+            written = 0
+            while written < len(data):  # a raw write may take part (the disk filling up)
+                written += self._file.write(data[written:]) or 0
+        except OSError as exc:
+            self._fail(exc)
+        self._end += len(data)
+        self.lines += 1
+
+    def _fail(self, cause: OSError) -> None:
+        """Cut off the part of the line that got out, then raise (and keep raising)."""
+        assert self._file is not None
+        with contextlib.suppress(OSError):  # else the torn line stays: resume cuts it
+            os.ftruncate(self._file.fileno(), self._end)
+        self._failed = OutputWriteError(self.path, cause, lines=self.lines)
+        raise self._failed from None
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            file.close()
 
 
 @dataclass
@@ -155,12 +238,21 @@ def scan_output(path: str | os.PathLike[str], *, repair: bool) -> OutputScan:
     scan = OutputScan(set())
     if not target.exists():
         return scan
+    if target.is_dir():
+        msg = f"{target} is a directory: give the output a file name"
+        raise InputError(msg)
     good_end = 0
     with target.open("rb") as file:
-        for number, raw in enumerate(file, start=1):
+        for number, raw in enumerate(read_lines(file, MAX_OUTPUT_LINE_BYTES), start=1):
+            if not isinstance(raw, bytes):  # longer than any answer: not ours
+                msg = (
+                    f"{target}: line {number} is {raw.size:,} bytes, not a batch output "
+                    "line; fix or remove it, then resume"
+                )
+                raise InputError(msg)
             complete = raw.endswith(b"\n")
             try:
-                row = json.loads(raw) if raw.strip() else None
+                row = decode_json(raw) if raw.strip() else None
             except ValueError:
                 row = None
             valid = isinstance(row, dict) and isinstance(row.get("custom_id"), str)
@@ -168,14 +260,14 @@ def scan_output(path: str | os.PathLike[str], *, repair: bool) -> OutputScan:
                 good_end += len(raw)
                 continue
             if not valid or not complete:
-                rest = file.read()
-                if rest.strip() or (valid and complete):
+                rest, blank = _rest_of(file)
+                if not blank or (valid and complete):
                     msg = (
                         f"{target}: line {number} is not a batch output line; "
                         "fix or remove it, then resume"
                     )
                     raise InputError(msg)
-                scan.torn = len(raw) + len(rest)
+                scan.torn = len(raw) + rest
                 break
             assert isinstance(row, dict)
             scan.done.add(digest(row["custom_id"]))
@@ -189,18 +281,42 @@ def scan_output(path: str | os.PathLike[str], *, repair: bool) -> OutputScan:
     return scan
 
 
+def _rest_of(file: IO[bytes]) -> tuple[int, bool]:
+    """How many bytes are left in ``file``, and whether they are all blank (read in
+    pieces: what follows a bad line may be the whole rest of a big file)."""
+    size, blank = 0, True
+    while piece := file.read(1024 * 1024):
+        size += len(piece)
+        blank = blank and not piece.strip()
+    return size, blank
+
+
 def iter_output(path: str | os.PathLike[str], *, provider: str = "groq") -> Iterator[BatchResult]:
     """Each line of an output file, read back typed (in file order)."""
     with Path(path).open("rb") as file:
-        for number, raw in enumerate(file, start=1):
+        for number, raw in enumerate(read_lines(file, MAX_OUTPUT_LINE_BYTES), start=1):
+            if not isinstance(raw, bytes):
+                msg = f"{path}: line {number} is {raw.size:,} bytes, not a batch output line"
+                raise InputError(msg)
             if not raw.strip():
                 continue
             try:
-                row = json.loads(raw)
-            except ValueError:
-                msg = f"{path}: line {number} is not JSON (a torn last line? run with --resume)"
+                row = decode_json(raw)
+            except ValueError as exc:
+                msg = (
+                    f"{path}: line {number} is not JSON ({exc}; a torn last line? "
+                    "run with --resume)"
+                )
                 raise InputError(msg) from None
-            yield result_from_row(row, provider=provider)
+            if not isinstance(row, Mapping):
+                msg = f"{path}: line {number} is not a batch output line (not a JSON object)"
+                raise InputError(msg)
+            try:
+                result = result_from_row(row, provider=provider)
+            except RecursionError:
+                msg = f"{path}: line {number} is nested too deeply to read back"
+                raise InputError(msg) from None
+            yield result
 
 
 def read_batch_output(

@@ -29,6 +29,7 @@ from synaptic_core import (
     ChatModel,
     ChatRequest,
     InputError,
+    ParseError,
     RateLimitError,
     RetryChatModel,
     SynapticError,
@@ -36,6 +37,7 @@ from synaptic_core import (
 )
 from synaptic_core.pacing import RateLimitedChatModel, pace
 from synaptic_openai.batch._lines import (
+    MAX_LINE_BYTES,
     BatchLine,
     BatchSource,
     LineReader,
@@ -46,6 +48,7 @@ from synaptic_openai.batch._lines import (
 from synaptic_openai.batch._output import (
     BatchResult,
     OutputWriter,
+    check_output_path,
     result_from_error,
     result_from_response,
     scan_output,
@@ -157,8 +160,9 @@ class BatchJob:
     ``prepare()`` checks every line before anything is sent; ``async for result in
     job`` (or ``job.results_sync()``) runs it, yielding each line as it finishes.
     ``max_in_flight`` caps concurrency (the budget decides below it); ``lookahead``:
-    start a request when the budget lets it go within that many seconds; ``clock`` and
-    ``asleep`` are injectable for tests.
+    start a request when the budget lets it go within that many seconds;
+    ``max_line_bytes``: the longest input line (longer is reported, never read whole);
+    ``clock`` and ``asleep`` are injectable for tests.
     """
 
     def __init__(
@@ -172,6 +176,7 @@ class BatchJob:
         max_in_flight: int = 256,
         lookahead: float = 1.0,
         owns_models: bool = False,
+        max_line_bytes: int = MAX_LINE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -183,7 +188,7 @@ class BatchJob:
         if max_in_flight < 1:
             msg = "max_in_flight must be at least 1"
             raise InputError(msg)
-        self._reader = LineReader(source)
+        self._reader = LineReader(source, max_line_bytes=max_line_bytes)
         self._model_source = model
         self._models: dict[str | None, ChatModel] = {}
         self._owns_models = owns_models
@@ -275,6 +280,7 @@ class BatchJob:
     def _prepare(self) -> BatchPlan:
         scan = None
         if self.output is not None:
+            check_output_path(self.output)  # a directory is not "an output with results"
             exists = self.output.exists() and self.output.stat().st_size > 0
             if exists and not self.resume:
                 msg = (
@@ -335,7 +341,12 @@ class BatchJob:
             result = result_from_response(line.custom_id, response, line.number)
         self._requeued.pop(line.custom_id, None)
         if writer is not None:
-            writer.write(result.row)  # no await between the answer and the write
+            try:
+                writer.write(result.row)  # no await between the answer and the write
+            except ValueError as exc:  # an answer that cannot be JSON: the line's error
+                error = ParseError(f"the answer cannot be written: {exc}")
+                result = result_from_error(line.custom_id, error, line.number)
+                writer.write(result.row)
         self._count(result)  # counted as written, even if the job stops before yielding it
         return result
 
@@ -410,6 +421,9 @@ class BatchJob:
                 task.cancel()
             if in_flight:
                 await asyncio.wait(in_flight)
+            for task in in_flight:  # finished with the same error (a full disk): seen
+                if not task.cancelled():
+                    task.exception()
             self.summary.ended = self._clock()
             if writer is not None:
                 writer.close()

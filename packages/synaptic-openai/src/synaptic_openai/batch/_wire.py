@@ -59,6 +59,17 @@ class BodyError(ValueError):
     """A line's body that does not describe a chat request (the caller adds the line)."""
 
 
+def decode_json(raw: str | bytes) -> Any:
+    """``json.loads`` that fails only with ``ValueError``: deeply nested JSON (``[[[[...``
+    100,000 levels) makes the decoder raise ``RecursionError``, which would escape every
+    ``except ValueError`` as a bare traceback."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        msg = "nested too deeply (more levels of [ and { than JSON here may have)"
+        raise ValueError(msg) from None
+
+
 def _text_of(content: Any, where: str) -> str:
     if isinstance(content, str):
         return content
@@ -98,7 +109,7 @@ def _tool_call(call: Any, where: str) -> ToolCall:
     arguments = function.get("arguments", "{}")
     if isinstance(arguments, str):
         try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
+            arguments = decode_json(arguments) if arguments.strip() else {}
         except ValueError as exc:
             raise BodyError(f"{where}: tool call arguments are not JSON ({exc})") from None
     if not isinstance(arguments, Mapping):
@@ -319,7 +330,7 @@ def error_body(error: SynapticError) -> dict[str, Any]:
     own body when that is JSON, else rebuilt from the typed fields."""
     if error.body:
         try:
-            parsed = json.loads(error.body)
+            parsed = decode_json(error.body)
         except ValueError:
             parsed = None
         if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
