@@ -9,6 +9,7 @@ official SDK, and whether each target holds) and writes it, with every raw sampl
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -108,6 +109,17 @@ def ratio(ours: float, theirs: float, lower_is_better: bool) -> str:
     return f"{value:.2f}x"
 
 
+PARTS = ("emulator", "bulk", "batch", "otel", "hostile")
+
+
+def part(name: str) -> dict[str, Any]:
+    """``benchmarks.<name>``'s own ``main()``: each prints its table and returns it with
+    its numbers (``rows``, or every other key)."""
+    module = importlib.import_module(f"benchmarks.{name}")
+    print(f"{name}: starting", file=sys.stderr)
+    return module.main()  # type: ignore[no-any-return]
+
+
 def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -173,26 +185,9 @@ def main() -> None:
         "",
         "Ratios are synaptic's cost relative to the other client: below 1.00x, synaptic is faster.",
     ]
-    from benchmarks import emulator as emulator_bench
-
-    print("emulator: starting", file=sys.stderr)
-    emulator = emulator_bench.main()
-    lines += ["", emulator["table"]]
-    from benchmarks import bulk as bulk_bench
-
-    print("bulk: starting", file=sys.stderr)
-    bulk = bulk_bench.main()
-    lines += ["", bulk["table"]]
-    from benchmarks import batch as batch_bench
-
-    print("batch: starting", file=sys.stderr)
-    batch = batch_bench.main()
-    lines += ["", batch["table"]]
-    from benchmarks import otel as otel_bench
-
-    print("otel: starting", file=sys.stderr)
-    otel = otel_bench.main()
-    lines += ["", otel["table"]]
+    parts = {name: part(name) for name in PARTS}
+    for result in parts.values():
+        lines += ["", result["table"]]
     table = "\n".join(lines)
     print(table)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
@@ -203,10 +198,12 @@ def main() -> None:
                 "targets_hold": verdicts,
                 "ceiling": ceiling,
                 "samples": raw,
-                "emulator": {k: v for k, v in emulator.items() if k != "table"},
-                "bulk": bulk["rows"],
-                "batch": batch["rows"],
-                "otel": {k: v for k, v in otel.items() if k != "table"},
+                **{
+                    name: result["rows"]
+                    if "rows" in result
+                    else {k: v for k, v in result.items() if k != "table"}
+                    for name, result in parts.items()
+                },
             },
             indent=1,
         )

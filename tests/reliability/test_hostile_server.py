@@ -63,10 +63,18 @@ def model_for(server: HostileServer, backend: HttpBackend | None = None) -> Groq
 
 def everything_about(error: BaseException) -> str:
     """What a person or a log could ever see of an error: traceback (causes included),
-    repr, and every field."""
+    repr, and every field, of it and of every error chained to it (``__cause__`` and
+    ``__context__``, shown or suppressed: a JSON decoder's error keeps the whole body in
+    its ``doc``)."""
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    fields = " ".join(str(value) for value in vars(error).values())
-    return f"{text} {error!r} {fields}"
+    seen: list[str] = [text]
+    chained: BaseException | None = error
+    while chained is not None and len(seen) < 20:
+        seen.append(repr(chained))
+        seen += [str(value) for value in vars(chained).values()]
+        seen.append(str(getattr(chained, "doc", "")))
+        chained = chained.__cause__ or chained.__context__
+    return " ".join(seen)
 
 
 def assert_no_key(text: str) -> None:
