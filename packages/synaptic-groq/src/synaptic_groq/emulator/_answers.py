@@ -4,6 +4,12 @@ Text answers quote the prompt; with tools on offer (and a tool choice that allow
 the answer is a tool call whose arguments fit the tool's JSON schema, with string values
 taken from the prompt where possible (``"What is the weather in Tokyo?"`` -> ``{"city":
 "Tokyo"}``); after a tool result the answer uses that result.
+
+Answers are bounded whatever the request: they quote at most ``QUOTE_CHARS`` (8,192)
+characters of the prompt or of a tool result, a string argument is one word of at most
+64 characters, and instances of JSON schemas are generated within ``_schema``'s bounds
+(an unsatisfiable schema is ``SchemaError``, a 400). Why: a 20 MiB prompt of one-letter
+words once became a 20 MiB answer streamed as ten million frames.
 """
 
 from __future__ import annotations
@@ -13,6 +19,10 @@ import json
 import re
 from typing import Any
 
+from synaptic_groq.emulator._schema import schema_instance
+
+QUOTE_CHARS = 8192
+_WORD_CHARS = 64
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _STOP = frozenset(
     {
@@ -38,15 +48,24 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        texts = (p.get("text") for p in content if isinstance(p, dict))
+        return "".join(t for t in texts if isinstance(t, str))
     return ""
 
 
+def _quote(content: Any) -> str:
+    """The text of ``content``, at most ``QUOTE_CHARS`` of it (what answers repeat)."""
+    if isinstance(content, str):
+        return content[:QUOTE_CHARS]
+    return _text(content)[:QUOTE_CHARS]
+
+
 def last_user_text(messages: list[dict[str, Any]]) -> str:
-    """The text of the last user message ("" if there is none)."""
+    """The text of the last user message ("" if there is none), at most
+    ``QUOTE_CHARS`` of it: answers quote it, so it bounds them."""
     for message in reversed(messages):
         if message.get("role") == "user":
-            return _text(message.get("content"))
+            return _quote(message.get("content"))
     return ""
 
 
@@ -55,8 +74,8 @@ def _subject(prompt: str) -> str:
     words: list[str] = _WORD.findall(prompt)
     proper = [w for w in words[1:] if w[0].isupper() and w not in _STOP]
     if proper:
-        return proper[-1]
-    return words[-1] if words else "example"
+        return proper[-1][:_WORD_CHARS]
+    return words[-1][:_WORD_CHARS] if words else "example"
 
 
 def call_id(messages: list[dict[str, Any]], name: str) -> str:
@@ -90,7 +109,8 @@ def tool_call(body: dict[str, Any], tool: dict[str, Any]) -> dict[str, Any]:
     """A whole tool call for ``tool`` with arguments fitting its schema."""
     messages = body.get("messages") or []
     parameters = tool.get("parameters", {"type": "object"})
-    arguments = schema_instance(parameters, last_user_text(messages))
+    prompt = last_user_text(messages)
+    arguments = schema_instance(parameters, lambda: _subject(prompt))
     name = str(tool.get("name", "tool"))
     return {
         "id": call_id(messages, name),
@@ -109,7 +129,7 @@ def text_answer(body: dict[str, Any]) -> str:
             for call in message.get("tool_calls") or []:
                 if call.get("id") == last.get("tool_call_id"):
                     name = call.get("function", {}).get("name", name)
-        return f"According to {name}: {_text(last.get('content'))}."
+        return f"According to {name}: {_quote(last.get('content'))}."
     prompt = last_user_text(messages).strip() or "(no question)"
     return f"Emulated answer from {body.get('model', 'a model')} to: {prompt}"
 
@@ -128,68 +148,6 @@ def estimate_tokens(body: dict[str, Any]) -> int:
 # --- structured output ----------------------------------------------------------------
 
 
-def _resolve(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
-    """``schema`` with a local ``$ref`` (``#/$defs/X``, ``#/definitions/X``) followed."""
-    while isinstance(schema, dict) and "$ref" in schema and depth < 32:
-        ref = str(schema["$ref"])
-        target: Any = root
-        for part in ref.removeprefix("#/").split("/") if ref.startswith("#/") else []:
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        schema, depth = target, depth + 1
-    return schema
-
-
-def schema_instance(  # noqa: PLR0912 (one branch per JSON-schema keyword)
-    schema: Any, prompt: str, root: dict[str, Any] | None = None
-) -> Any:
-    """A deterministic instance valid against a (strict) JSON schema: every required
-    property and no other, enums, consts, nested objects and arrays, ``$defs`` / ``$ref``."""
-    root = root if root is not None else (schema if isinstance(schema, dict) else {})
-    schema = _resolve(schema, root)
-    if not isinstance(schema, dict):
-        return _subject(prompt)
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf"):
-        options = [_resolve(o, root) for o in schema.get(key, []) if isinstance(o, dict)]
-        options = [o for o in options if o.get("type") != "null"] or options
-        if options:
-            return schema_instance(options[0], prompt, root)
-    if schema.get("allOf"):
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            merged.update(_resolve(part, root))
-        return schema_instance(merged, prompt, root)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "null":
-        return None
-    if kind == "integer":
-        return int(
-            schema.get(
-                "minimum",
-                schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema else 1,
-            )
-        )
-    if kind == "number":
-        return float(schema.get("minimum", 1.0))
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        count = max(1, int(schema.get("minItems", 1)))
-        return [schema_instance(schema.get("items", {}), prompt, root) for _ in range(count)]
-    if kind == "object" or "properties" in schema:
-        properties = schema.get("properties", {})
-        wanted = schema.get("required", list(properties))
-        return {name: schema_instance(properties.get(name, {}), prompt, root) for name in wanted}
-    text = _subject(prompt)
-    minimum = int(schema.get("minLength", 0))
-    return text if len(text) >= minimum else text + "x" * (minimum - len(text))
-
-
 def structured_answer(body: dict[str, Any]) -> str | None:
     """The JSON text for ``response_format`` json_object / json_schema (None otherwise)."""
     response_format = body.get("response_format")
@@ -201,7 +159,7 @@ def structured_answer(body: dict[str, Any]) -> str | None:
     if response_format.get("type") == "json_schema":
         spec = response_format.get("json_schema") or {}
         schema = spec.get("schema") if isinstance(spec, dict) else None
-        return json.dumps(schema_instance(schema or {"type": "object"}, prompt))
+        return json.dumps(schema_instance(schema or {"type": "object"}, lambda: _subject(prompt)))
     return None
 
 

@@ -10,6 +10,12 @@ the completion window passes first on the emulator's clock, ``failed`` when the 
 file is not a batch file). Output lines come **unordered** (as Groq's do: join by
 ``custom_id``); lines that failed go to the error file. ``hold_batches=True`` keeps
 batches in ``validating`` until ``release_batches()``, so tests can watch every status.
+
+Hostile input is answered, never a dropped connection or a stuck batch: a ``purpose``
+that is not UTF-8 or a body that is not a JSON object is a 400; a line that is not JSON
+(or nests past the recursion limit) or that the emulator fails on becomes an error line
+(500 for the latter, logged once a minute at most); an input file deleted before its
+batch starts fails the batch.
 """
 
 from __future__ import annotations
@@ -24,9 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from synaptic_core import get_logger
+from synaptic_groq.emulator._guards import QuietLog
+from synaptic_groq.emulator._server import Reply
+
 if TYPE_CHECKING:
     from synaptic_groq.emulator._emulator import GroqEmulator
 
+_quiet = QuietLog(get_logger("emulator"))
 _WINDOW = re.compile(r"^(\d+)([hd])$")
 _DONE = frozenset({"completed", "failed", "expired", "cancelled"})
 
@@ -168,7 +179,7 @@ class BatchStore:
 
     def upload(self, content_type: str, body: bytes) -> dict[str, Any]:
         fields = parse_multipart(content_type, body)
-        purpose = fields.get("purpose", (None, b""))[1].decode()
+        purpose = fields.get("purpose", (None, b""))[1].decode("utf-8", "replace")
         if purpose != "batch":
             raise BatchError(400, "purpose must be 'batch'")
         if "file" not in fields:
@@ -255,6 +266,26 @@ class BatchStore:
             return True
         return batch.status == "expired"
 
+    def _requests(self, batch: Batch) -> list[tuple[int, str]] | None:
+        """The input file's non-blank lines, numbered; None (the batch failed) when the
+        file was deleted before the batch started or has no lines."""
+        stored = self.files.get(batch.input_file_id)
+        if stored is None:
+            message = f"the input file {batch.input_file_id!r} was deleted"
+            self._fail(batch, "file_not_found", message, "input_file_id")
+            return None
+        lines = stored.content.decode("utf-8", "replace").splitlines()
+        requests = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+        batch.total = len(requests)
+        if not requests:
+            self._fail(batch, "empty_file", "the input file has no lines", None)
+            return None
+        return requests
+
+    def _fail(self, batch: Batch, code: str, message: str, param: str | None) -> None:
+        batch.errors.append({"code": code, "message": message, "line": None, "param": param})
+        self._set(batch, "failed")
+
     async def _process(self, batch: Batch) -> None:
         if self.hold:
             self._release = self._release or asyncio.Event()
@@ -262,19 +293,8 @@ class BatchStore:
         if batch.status == "cancelling":  # cancelled before it started
             self._set(batch, "cancelled")
             return
-        lines = self.files[batch.input_file_id].content.decode("utf-8", "replace").splitlines()
-        requests = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
-        batch.total = len(requests)
-        if not requests:
-            batch.errors.append(
-                {
-                    "code": "empty_file",
-                    "message": "the input file has no lines",
-                    "line": None,
-                    "param": None,
-                }
-            )
-            self._set(batch, "failed")
+        requests = self._requests(batch)
+        if requests is None:
             return
         self._set(batch, "in_progress")
         output: list[dict[str, Any]] = []
@@ -309,7 +329,7 @@ class BatchStore:
         request_id = f"batch_req_{next(self._ids):06d}"
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             item = None
         if not isinstance(item, dict) or not isinstance(item.get("body"), dict):
             error = {
@@ -323,7 +343,15 @@ class BatchStore:
                 "response": None,
                 "error": error,
             }, True
-        reply = self.emulator.chat(item["body"], None, paced=False)
+        try:
+            reply = self.emulator.chat(item["body"], None, paced=False, size=len(line.encode()))
+        except RecursionError:
+            reply = Reply.error(400, "the line's body nests too deeply", request_id)
+        except Exception as error:  # one line fails, never the whole batch
+            _quiet.warning(
+                f"batch:{type(error).__name__}", "a batch line failed: %r", error, error=error
+            )
+            reply = Reply.error(500, "Internal Server Error", request_id, "internal_server_error")
         body: Any = json.loads(reply.body) if reply.body else None
         row = {
             "id": request_id,

@@ -9,7 +9,10 @@ structured output valid against the request's JSON schema, forced tool calls, re
 as ``reasoning_format`` asks, a simulated web search for compound systems), enforces
 Groq's limits per API key and model (requests and tokens, per minute and per day,
 refilled continuously, with Groq's ``x-ratelimit-*`` pairing, 429s and 413s), counts
-what it served (``GET /emulator/stats``), and plays scripted faults.
+what it served (``GET /emulator/stats``), and plays scripted faults. It survives hostile
+clients: bounded answers (``_schema``, ``_answers``), a bounded record of requests, a
+connection cap, timeouts and every malformed body answered (``_guards``, ``_listener``,
+``_server``, ``_shapes``).
 
 Token counts are estimates: about 4 characters of message text per token plus 4 per
 message, and one token per streamed piece of the answer (a word with its space). They
@@ -31,13 +34,28 @@ from synaptic_groq.emulator import _answers as answers
 from synaptic_groq.emulator import _wire as wire
 from synaptic_groq.emulator._batches import BatchStore
 from synaptic_groq.emulator._faults import Fault, FaultPlan, Scenario
+from synaptic_groq.emulator._guards import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_PENDING_BODY_BYTES,
+    DEFAULT_MAX_RECORDED_BYTES,
+    DEFAULT_MAX_RECORDED_REQUESTS,
+    Guards,
+    RequestLog,
+    default_max_connections,
+)
 from synaptic_groq.emulator._limits import RateBudget, Verdict
+from synaptic_groq.emulator._schema import SchemaError
+from synaptic_groq.emulator._shapes import RequestError, check_message, check_shapes
+from synaptic_groq.emulator._shapes import bad as _bad
 from synaptic_groq.emulator._stats import Stats
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from synaptic_groq.emulator._server import Reply, Server
+    from synaptic_groq.emulator._listener import Server
+    from synaptic_groq.emulator._server import Reply
 
 logger = get_logger("emulator")
 
@@ -107,20 +125,6 @@ def _generation_failed(fault: Fault, request_id: str, body: dict[str, Any]) -> R
     return Reply.json(400, error, request_id)
 
 
-class RequestError(Exception):
-    """A request Groq would refuse: carries the status and Groq's error body."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(body["error"]["message"])
-        self.status = status
-        self.body = body
-
-
-def _bad(message: str, param: str | None = None) -> RequestError:
-    extra = {} if param is None else {"param": param}
-    return RequestError(400, wire.error_body(message, "invalid_request_error", **extra))
-
-
 class GroqEmulator:
     """``with GroqEmulator() as groq: GroqConfig("any-key", model, base_url=groq.base_url)``.
 
@@ -130,8 +134,21 @@ class GroqEmulator:
     cached and not counted. ``api_keys``: the keys accepted (default: any non-blank key).
     ``max_body_bytes``: the largest request body read. ``scenario`` (a ``Scenario`` or a
     path) sets any of these and scripts faults; ``add_fault`` scripts more at run time.
-    ``requests`` records every chat body received; ``stats()`` counts what was served.
+    ``requests`` records the chat bodies received (a ring: the last
+    ``max_recorded_requests``, 1,000, and at most ``max_recorded_bytes`` of JSON, 64 MiB;
+    ``record_requests=False`` keeps none); ``stats()`` counts what was served.
     ``clock`` (monotonic seconds) is injectable so tests can move time.
+
+    Against hostile clients (``_guards``, ``_listener``, ``_server``): at most
+    ``max_connections`` open at once (default: half the file-descriptor limit, at most
+    2,048; beyond it a new connection gets a 503 and is closed), at most
+    ``max_pending_body_bytes`` (128 MiB) of request bodies being read at once (beyond it
+    a 503; one body alone always passes, ``max_body_bytes`` bounds it), and timeouts that
+    close a connection: ``header_timeout`` (10 s from a request's first byte to the end
+    of its headers), ``body_timeout`` (30 s for the whole body) and ``idle_timeout``
+    (60 s waiting for a request's first byte, the keep-alive gap, or for the client to
+    read a reply). Answers are generated within bounds (``_schema``): a schema whose
+    smallest instance is too large is a 400.
     """
 
     def __init__(
@@ -146,6 +163,14 @@ class GroqEmulator:
         cached_tokens: int = 0,
         api_keys: Iterable[str] | None = None,
         max_body_bytes: int = 20 * 1024 * 1024,
+        max_connections: int | None = None,
+        max_pending_body_bytes: int = DEFAULT_MAX_PENDING_BODY_BYTES,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        record_requests: bool = True,
+        max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
+        max_recorded_bytes: int = DEFAULT_MAX_RECORDED_BYTES,
         hold_batches: bool = False,
         scenario: Scenario | str | None = None,
         extra_models: Iterable[str] = (),
@@ -174,13 +199,21 @@ class GroqEmulator:
         self.max_body_bytes = int(pick("max_body_bytes", max_body_bytes))
         self.faults = FaultPlan(scenario.faults)
         self.extra_models = set(extra_models)
-        self.requests: list[dict[str, Any]] = []
+        self.guards = Guards(
+            max_connections if max_connections is not None else default_max_connections(),
+            max_pending_body_bytes,
+            header_timeout,
+            body_timeout,
+            idle_timeout,
+        )
+        self.requests = RequestLog(
+            max_recorded_requests, max_recorded_bytes, enabled=record_requests
+        )
         self.stats = Stats()
         self.batches = BatchStore(self, clock)
         self.batches.hold = hold_batches
         self.stopping = threading.Event()
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -198,7 +231,7 @@ class GroqEmulator:
 
     def _bind(self) -> Server:
         """Bind in the calling thread, which then serves (never an already running loop)."""
-        from synaptic_groq.emulator._server import Server  # noqa: PLC0415 (cycle)
+        from synaptic_groq.emulator._listener import Server  # noqa: PLC0415 (cycle)
 
         self.stopping.clear()
         server = Server(self, self.host, self.port)
@@ -315,6 +348,7 @@ class GroqEmulator:
                 raise _bad(f"property '{key}' is unsupported", key)
         self.check_model(body.get("model"))
         self._validate_messages(body.get("messages"))
+        check_shapes(body)
         if body.get("n", 1) != 1:
             raise _bad("'n' : number must be at most 1", "n")
         stop = body.get("stop")
@@ -342,6 +376,7 @@ class GroqEmulator:
                 raise _bad(f"{where} : value is not one of the allowed values", "messages")
             if role == "tool" and not message.get("tool_call_id"):
                 raise _bad(f"'messages.{index}.tool_call_id' : property is missing", "messages")
+            check_message(index, message)
 
     # --- keys, stats, admin --------------------------------------------------------
 
@@ -375,8 +410,7 @@ class GroqEmulator:
         """Clear the stats, the recorded requests and the limits' usage."""
         self.stats.reset()
         self.budget.reset()
-        with self._lock:
-            self.requests.clear()
+        self.requests.clear()
 
     # --- chat ----------------------------------------------------------------------
 
@@ -422,10 +456,18 @@ class GroqEmulator:
         self.batches.release()
 
     def chat(
-        self, body: Any, fault_header: str | None, *, key: str = "", paced: bool = True
+        self,
+        body: Any,
+        fault_header: str | None,
+        *,
+        key: str = "",
+        paced: bool = True,
+        size: int | None = None,
     ) -> Reply:
         """Everything about one chat request except writing bytes (see ``_server``).
-        ``paced=False``: a batch line, outside the rate limits (as Groq's batches are)."""
+        ``paced=False``: a batch line, outside the rate limits (as Groq's batches are).
+        ``size``: the body's length on the wire, for the recorded requests' byte bound
+        (measured here when not given)."""
         from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
 
         request_id = self.next_request_id()
@@ -435,8 +477,7 @@ class GroqEmulator:
             self._sizes(body, prompt_tokens)
         except RequestError as error:
             return self.counted(Reply.json(error.status, error.body, request_id))
-        with self._lock:
-            self.requests.append(body)
+        self.requests.record(body, size if size is not None else len(self.dumps(body)))
         model = str(body["model"])
         requested = body.get("max_completion_tokens", body.get("max_tokens"))
         cached = min(self.cached_tokens, prompt_tokens)
@@ -453,7 +494,11 @@ class GroqEmulator:
         failed = fault is not None and fault.kind in ("json_validate_failed", "tool_use_failed")
         if failed and not (fault.kind == "tool_use_failed" and body.get("stream")):  # type: ignore[union-attr]
             return self.counted(_generation_failed(fault, request_id, body))  # type: ignore[arg-type]
-        answer = answers.answer(body, model)
+        try:
+            answer = answers.answer(body, model)
+        except SchemaError as error:
+            param = "tools" if answers.choose_tool(body) is not None else "response_format"
+            return self.counted(Reply.json(400, _bad(str(error), param).body, request_id))
         completion_tokens = answer.completion_tokens
         token_usage = wire.usage(prompt_tokens, completion_tokens)
         if cached:

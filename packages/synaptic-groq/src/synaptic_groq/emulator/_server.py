@@ -10,8 +10,24 @@ aiohttp) would add an install for every app that tests against the emulator.
 
 A ``Reply`` says what to send; ``Connection.write`` sends it, playing the byte-level
 faults (slow first byte, truncated or reset bodies, error frames, stalls) on the way.
-A request body is never read past ``max_body_bytes``: a larger ``content-length`` is
-answered 413 at once and the connection closed, so a 100 MB upload costs nothing.
+The listening side (accept loop, connection cap, timeout sweeper) is ``_listener``.
+
+What a hostile client gets, instead of a dropped connection or unbounded memory:
+
+- a body past ``max_body_bytes`` (20 MiB): 413 ``request_too_large`` at once, unread
+  (Groq documents no limit for chat bodies; its file uploads take up to 100 MB and its
+  audio 25 MB); a ``content-length`` that is not a number: 400; chunked bodies: 411;
+- a body when ``max_pending_body_bytes`` (128 MiB) of other bodies are being read:
+  503 with ``retry-after: 1`` (so 40 connections each holding 20 MiB cannot take
+  800 MB), the connection closed;
+- headers over 64 KiB: 431; a malformed request line: 400;
+- headers dripping past ``header_timeout``, a body stalled past ``body_timeout``, no
+  request for ``idle_timeout`` or a reply not read for as long: the connection is
+  closed (see ``Connection``);
+- a body that is not JSON, not UTF-8, or nested past the recursion limit: 400; a field
+  of the wrong type: 400 naming it (``_shapes``); a failure of the emulator itself: 500
+  ``internal_server_error``, logged once a minute at most. Error bodies are Groq's
+  ``{"error": {"message", "type"[, "code"][, "param"]}}``.
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,9 +46,9 @@ from synaptic_groq.emulator import _wire as wire
 from synaptic_groq.emulator._limits import go_duration, retry_after_header
 
 if TYPE_CHECKING:
-    from synaptic_groq.emulator._emulator import GroqEmulator
     from synaptic_groq.emulator._faults import Fault
     from synaptic_groq.emulator._limits import Verdict
+    from synaptic_groq.emulator._listener import Server
 
 logger = get_logger("emulator")
 
@@ -173,20 +190,28 @@ class Request:
 
 
 class Connection:
-    """One client connection: read requests (keep-alive), route, write replies."""
+    """One client connection: read requests (keep-alive), route, write replies.
+
+    ``deadline`` (loop time) is when the listener's sweeper closes the connection: the
+    idle timeout while waiting for a request's first byte, the header timeout until its
+    head is complete, the body timeout while its body is read, the idle timeout again
+    while a reply waits for the client to read it, none otherwise (the emulator's own
+    stalls and slow first bytes are faults it plays, not the client's doing).
+    """
 
     def __init__(
-        self,
-        emulator: GroqEmulator,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        stopping: asyncio.Event,
+        self, server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        self.emulator = emulator
+        self.server = server
+        self.emulator = server.emulator
+        self.guards = server.guards
         self.reader = reader
         self.writer = writer
-        self.stopping = stopping
+        self.stopping = server.stopping
         self.open = True
+        self.deadline = math.inf
+        self.phase = "idle"
+        self.reserved = 0
 
     async def serve(self) -> None:
         sock = self.writer.get_extra_info("socket")
@@ -198,28 +223,60 @@ class Connection:
                 request = await self._read()
                 if request is None:
                     break
-                await self.write(self.route(request))
+                self.deadline = math.inf
+                await self.write(self.answer(request))
+                self.release()
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass
         finally:
+            self.deadline = math.inf
+            self.release()
             self.writer.close()
 
+    def release(self) -> None:
+        """Give back this request's share of the in-flight body budget."""
+        if self.reserved:
+            self.server.unreserve(self.reserved)
+            self.reserved = 0
+
+    def expire(self) -> None:
+        """Past the deadline (the sweeper calls this): an idle keep-alive connection is
+        closed cleanly, one stuck in a request's head or body is dropped."""
+        self.deadline = math.inf
+        self.emulator.stats.connections_timed_out += 1
+        logger.debug("closing a connection: %s timeout", self.phase)
+        if self.phase == "idle":
+            self.open = False
+            self.writer.close()
+        else:
+            self._drop()
+
     async def _read(self) -> Request | None:
+        loop_time = self.server.loop.time
+        self.phase = "idle"
+        self.deadline = loop_time() + self.guards.idle_timeout
         try:
-            head = await self.reader.readuntil(b"\r\n\r\n")
+            first = await self.reader.readexactly(1)
+            self.phase = "header"
+            self.deadline = loop_time() + self.guards.header_timeout
+            head = first + await self.reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError:
             return None
         except asyncio.LimitOverrunError:
-            await self.write(
-                Reply.error(431, "request headers too large", self.emulator.next_request_id())
-            )
-            self.open = False
+            self.deadline = math.inf
+            reply = Reply.error(431, "request headers too large", self.emulator.next_request_id())
+            reply.close = True
+            await self.write(reply)
             return None
         lines = head[:-4].decode("latin-1").split("\r\n")
         try:
             method, target, version = lines[0].split(" ", 2)
         except ValueError:
-            self.open = False
+            self.deadline = math.inf
+            message = "We could not parse the request line of your request."
+            reply = Reply.error(400, message, self.emulator.next_request_id())
+            reply.close = True
+            await self.write(reply)
             return None
         headers: dict[str, str] = {}
         for line in lines[1:]:
@@ -230,37 +287,92 @@ class Connection:
         body = await self._body(headers)
         return None if body is None else Request(method, target, headers, body)
 
+    async def _refuse(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        error_type: str = "invalid_request_error",
+    ) -> None:
+        """Answer ``status`` without reading the body, and close."""
+        self.deadline = math.inf
+        self.emulator.stats.count(status)
+        headers = {"retry-after": "1"} if status == 503 else None
+        reply = Reply.error(
+            status, message, self.emulator.next_request_id(), error_type, code, headers
+        )
+        reply.close = True
+        await self.write(reply)
+        self.open = False
+
     async def _body(self, headers: dict[str, str]) -> bytes | None:
         """The body, never read past the cap (a larger one is refused unread)."""
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            await self.write(
-                Reply.error(411, "send the body with a content-length", "req_emu_length")
-            )
-            self.open = False
+            await self._refuse(411, "send the body with a content-length")
             return None
         raw = headers.get("content-length", "0") or "0"
-        length = int(raw) if raw.isdigit() else -1
+        if not (raw.isascii() and raw.isdigit()):
+            await self._refuse(400, f"the content-length header is not a number: {raw[:32]!r}")
+            return None
         limit = self.emulator.max_body_bytes
-        if length < 0 or length > limit:
-            self.emulator.stats.count(413)
+        length = int(raw) if len(raw) <= 18 else limit + 1
+        if length > limit:
             message = (
-                f"Request Entity Too Large: the body is {raw} bytes; the most a request may "
-                f"carry is {limit} bytes"
+                f"Request Entity Too Large: the body is {raw[:32]} bytes; the most a request "
+                f"may carry is {limit} bytes"
+            )
+            await self._refuse(413, message, "request_too_large")
+            return None
+        if not length:
+            return b""
+        if not self.server.reserve(length):
+            budget = self.guards.max_pending_body_bytes
+            message = (
+                "Service Unavailable: the emulator is already reading as many request bodies "
+                f"as it holds at once ({budget} bytes); try again shortly"
+            )
+            await self._refuse(503, message, error_type="internal_server_error")
+            return None
+        self.reserved = length
+        self.phase = "body"
+        self.deadline = self.server.loop.time() + self.guards.body_timeout
+        return await self.reader.readexactly(length)
+
+    def answer(self, request: Request) -> Reply:
+        """``route``, with every failure answered: JSON nested past the interpreter's
+        recursion limit is a 400, anything else a 500 (logged once a minute at most),
+        never a dropped connection."""
+        try:
+            return self.route(request)
+        except RecursionError:
+            message = "We could not parse the JSON body of your request: it nests too deeply."
+            return self.emulator.counted(Reply.error(400, message, self.emulator.next_request_id()))
+        except Exception as error:  # the client gets a 500, the log one line
+            self.server.quiet.warning(
+                f"internal:{type(error).__name__}",
+                "the emulator failed answering %s %s: %r",
+                request.method,
+                request.path[:200],
+                error,
+                error=error,
             )
             reply = Reply.error(
-                413, message, self.emulator.next_request_id(), code="request_too_large"
+                500,
+                "Internal Server Error",
+                self.emulator.next_request_id(),
+                "internal_server_error",
             )
-            reply.close = True
-            await self.write(reply)
-            self.open = False
-            return None
-        return await self.reader.readexactly(length) if length else b""
+            return self.emulator.counted(reply)
 
     # --- routing -----------------------------------------------------------------------
 
     def route(self, request: Request) -> Reply:
         emulator = self.emulator
-        path = urlsplit(request.path).path.rstrip("/")
+        try:
+            path = urlsplit(request.path).path.rstrip("/")
+        except ValueError:
+            message = "We could not parse the URL of your request."
+            return emulator.counted(Reply.error(400, message, emulator.next_request_id()))
         if path.startswith("/emulator/"):
             return emulator.admin(request.method, path)
         request_id = emulator.next_request_id()
@@ -283,6 +395,7 @@ class Connection:
                 body,
                 request.headers.get("x-emulator-fault"),
                 key=request.headers.get("authorization", ""),
+                size=len(request.body),
             )
         return self._unknown(request, request_id)
 
@@ -329,8 +442,8 @@ class Connection:
 
     def _unknown(self, request: Request, request_id: str) -> Reply:
         message = (
-            f"Unknown request URL: {request.method} {urlsplit(request.path).path}. Please check "
-            "the URL for typos, or see the docs at https://console.groq.com/docs/"
+            f"Unknown request URL: {request.method} {urlsplit(request.path).path[:200]}. Please "
+            "check the URL for typos, or see the docs at https://console.groq.com/docs/"
         )
         return self.emulator.counted(Reply.error(404, message, request_id, code="unknown_url"))
 
@@ -371,7 +484,7 @@ class Connection:
         """Wait, unless the emulator stops first (then drop the connection: True)."""
         try:
             await asyncio.wait_for(self.stopping.wait(), seconds)
-        except TimeoutError:
+        except (TimeoutError, asyncio.TimeoutError):  # distinct classes on Python 3.10
             return False
         self._drop()
         return True
@@ -391,7 +504,7 @@ class Connection:
             writer.write(self._head(reply, {"content-length": str(len(body))}))
             if fault is not None and kind in ("truncate", "reset", "stall"):
                 writer.write(body[: len(body) // 2])
-                await writer.drain()
+                await self._drain()
                 if kind != "stall":
                     self._drop()
                     return
@@ -399,7 +512,7 @@ class Connection:
                     return
                 body = body[len(body) // 2 :]
             writer.write(body)
-            await writer.drain()
+            await self._drain()
             return
         writer.write(
             self._head(reply, {"transfer-encoding": "chunked", "cache-control": "no-cache"})
@@ -408,25 +521,38 @@ class Connection:
             if fault is not None and index == fault.after_chunks:
                 if kind == "error_frame":
                     writer.write(_chunk(wire.error_frame(fault.message)) + _chunk(b""))
-                    await writer.drain()
+                    await self._drain()
                     return
                 if kind == "truncate":
                     writer.write(_chunk(b""))
-                    await writer.drain()
+                    await self._drain()
                     return
                 if kind == "reset":
-                    await writer.drain()
+                    await self._drain()
                     self._drop()
                     return
                 if kind == "stall":
-                    await writer.drain()
+                    await self._drain()
                     if await self._wait(fault.delay):
                         return
-            writer.write(_chunk(frame))
             if index % 16 == 15:
-                await writer.drain()
+                if writer.transport.is_closing():
+                    return  # the client went away: stop writing to a dead socket
+                await self._drain()
+            writer.write(_chunk(frame))
         writer.write(_chunk(b""))
-        await writer.drain()
+        await self._drain()
+
+    async def _drain(self) -> None:
+        """Wait until the client has taken what was written. One that reads nothing for
+        the idle timeout is dropped: a reply it never reads (a 20 MiB file, a stream)
+        would otherwise sit in memory for as long as it holds the connection."""
+        self.phase = "write"
+        self.deadline = self.server.loop.time() + self.guards.idle_timeout
+        try:
+            await self.writer.drain()
+        finally:
+            self.deadline = math.inf
 
     def _drop(self) -> None:
         """Cut the connection mid-body (no terminating chunk, no complete body)."""
@@ -441,81 +567,3 @@ class Connection:
 
 def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-class Server:
-    """The listening socket, its connections and its event loop."""
-
-    def __init__(self, emulator: GroqEmulator, host: str, port: int) -> None:
-        """Bind ``host:port`` (0: a free port) on a new event loop, in the calling thread,
-        which then runs it (``run``): the caller's own loop, if any, is never touched."""
-        self.emulator = emulator
-        self.loop = asyncio.new_event_loop()
-        self.stopping = asyncio.Event()
-        self.tasks: set[asyncio.Task[None]] = set()
-        try:
-            self.server = self.loop.run_until_complete(
-                asyncio.start_server(
-                    self._accept,
-                    host,
-                    port,
-                    backlog=2048,
-                    limit=MAX_HEAD_BYTES,
-                    reuse_address=True,
-                )
-            )
-        except BaseException:
-            self.loop.close()
-            raise
-        self.port: int = self.server.sockets[0].getsockname()[1]
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self.tasks.add(task)
-        stats = self.emulator.stats
-        stats.open_connections += 1
-        try:
-            await Connection(self.emulator, reader, writer, self.stopping).serve()
-        except asyncio.CancelledError:
-            writer.transport.abort()  # stopping: end quietly (a cancelled task would be logged)
-        finally:
-            stats.open_connections -= 1
-            if task is not None:
-                self.tasks.discard(task)
-
-    def run(self) -> None:
-        """Serve until ``stop()`` (from another thread) or Ctrl-C (in this one)."""
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self._close()
-
-    def stop(self) -> None:
-        """Release stalls, close every connection, stop the loop (thread-safe)."""
-        if self.loop.is_closed():
-            return
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self._begin_stop)
-
-    def _begin_stop(self) -> None:
-        self.stopping.set()
-        self.server.close()
-        for task in list(self.tasks):
-            task.cancel()
-        self.loop.call_later(0.05, self.loop.stop)
-
-    def _close(self) -> None:
-        self.stopping.set()
-        self.server.close()
-        for task in list(self.tasks):
-            task.cancel()
-        with contextlib.suppress(RuntimeError):
-            self.loop.run_until_complete(asyncio.sleep(0))
-            pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-            if pending:
-                self.loop.run_until_complete(asyncio.wait(pending, timeout=1))
-            self.loop.run_until_complete(self.server.wait_closed())
-        self.loop.close()
-        logger.debug("emulator stopped")

@@ -7,7 +7,8 @@ from typing import Any
 
 
 class Stats:
-    """Requests by status code, tokens in and out, open connections. Thread-safe."""
+    """Requests by status code, tokens in and out, open, refused and timed-out
+    connections. Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -15,6 +16,8 @@ class Stats:
         self.tokens_in = 0
         self.tokens_out = 0
         self.open_connections = 0  # changed only on the server's loop
+        self.connections_refused = 0  # past the connection cap (503), on the loop
+        self.connections_timed_out = 0  # closed by a header, body or idle timeout
 
     def count(self, status: int, tokens_in: int = 0, tokens_out: int = 0) -> None:
         with self._lock:
@@ -26,6 +29,7 @@ class Stats:
         with self._lock:
             self.by_status.clear()
             self.tokens_in = self.tokens_out = 0
+            self.connections_refused = self.connections_timed_out = 0
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -35,4 +39,6 @@ class Stats:
                 "tokens_in": self.tokens_in,
                 "tokens_out": self.tokens_out,
                 "open_connections": self.open_connections,
+                "connections_refused": self.connections_refused,
+                "connections_timed_out": self.connections_timed_out,
             }
