@@ -333,7 +333,9 @@ def test_a_hostile_server_echoing_the_key_reaches_no_span(otel: Otel) -> None:
 
     echoes = [
         response("200 OK", f"not JSON {KEY}".encode(), headers=f"x-request-id: {KEY}\r\n"),
-        response("401 Unauthorized", ('{"error": {"message": "' + json_escaped(KEY) + '"}}').encode()),
+        response(
+            "401 Unauthorized", ('{"error": {"message": "' + json_escaped(KEY) + '"}}').encode()
+        ),
         sse(json.dumps({"error": {"message": KEY, "type": "server_error"}}).encode()),
     ]
     for echo in echoes:

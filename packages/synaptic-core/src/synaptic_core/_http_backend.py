@@ -101,8 +101,9 @@ class HttpBackend:
     ``deadline`` (optional) bounds a whole request, body or stream included, so a server
     trickling bytes cannot hold it open; ``max_response_bytes`` (64 MiB) refuses a
     runaway body with ``ResponseTooLargeError`` (a request may carry its own cap,
-    ``HttpRequest.max_response_bytes``: a batch file download). TLS certificates are always verified;
-    to trust a private CA, pass a transport built with your ``ssl`` context.
+    ``HttpRequest.max_response_bytes``: a batch file download). TLS certificates are
+    always verified; to trust a private CA, pass a transport built with your ``ssl``
+    context.
     Pass ``transport`` / ``async_transport`` (e.g. ``httpx.MockTransport``) to test
     without a network. Close with ``close()`` / ``aclose()`` or use it as a context
     manager; an unclosed backend is harmless (connections go with the process).

@@ -152,13 +152,16 @@ class OpenAIChatModel(ChatModel):
         if not 200 <= status < 300:
             raise self._error(status, headers, body)
         provider = self.dialect.provider
+        problem = None
         try:
             data: Any = json.loads(body)
         except ValueError:
-            raise shape_error(provider, status, headers, body, "is not JSON") from None
+            problem = "is not JSON"
         except RecursionError:
             problem = "is JSON nested too deeply to parse"
-            raise shape_error(provider, status, headers, body, problem) from None
+        if problem is not None:  # raised here, not in the handler: the decoder's error
+            # would ride along as __context__, with the whole body (an echoed key) in .doc
+            raise shape_error(provider, status, headers, body, problem)
         if isinstance(data, dict) and "error" in data and "choices" not in data:
             raise self._error(status, headers, body)  # an error sent with a 2xx status
         try:
@@ -167,7 +170,7 @@ class OpenAIChatModel(ChatModel):
             )
         except RecursionError:  # a value nested just under the decoder's limit
             problem = "is JSON nested too deeply to read"
-            raise shape_error(provider, status, headers, body, problem) from None
+        raise shape_error(provider, status, headers, body, problem)
 
     def _assembler(
         self, request: ChatRequest, status: int, headers: Mapping[str, str]
@@ -201,8 +204,9 @@ class OpenAIChatModel(ChatModel):
                         yield chunk
                     if assembler.done:
                         break
-            except SynapticError:
-                for chunk in assembler.salvage():  # what arrived before the cut, first
+            except SynapticError as error:
+                # What arrived before the cut, first; the HTTP facts go on the error.
+                for chunk in assembler.salvage(error):
                     yield chunk
                 raise
             for chunk in assembler.close():
@@ -219,8 +223,9 @@ class OpenAIChatModel(ChatModel):
                     yield from assembler.feed(data)
                     if assembler.done:
                         break
-            except SynapticError:
-                yield from assembler.salvage()  # what arrived before the cut, first
+            except SynapticError as error:
+                # What arrived before the cut, first; the HTTP facts go on the error.
+                yield from assembler.salvage(error)
                 raise
             yield from assembler.close()
             assembler.raise_error()  # after every chunk decoded before it

@@ -13,6 +13,14 @@ line end still counts (servers that omit the final blank line still get their ev
 Malformed input (bytes that are not UTF-8, a line past ``max_line_bytes``) never costs
 the events before it: ``feed`` returns every event completed before the fault and
 keeps the ``StreamError`` in ``error``; the next ``feed`` or ``flush`` raises it.
+
+The work is linear in the bytes, whatever the read sizes (DESIGN section 16): the
+unfinished line is kept as a list of the reads' pieces, joined once when its line end
+arrives, and each read is scanned once for line ends. (Concatenating the pending bytes
+with every read copied and rescanned the whole line each time: a 16 MiB line in
+512-byte reads cost minutes of CPU, and a trickling server could make the client burn
+CPU for every byte it sent.) A stream whose events each fit in one read never has a
+pending piece, so it takes the same path as before.
 """
 
 from __future__ import annotations
@@ -44,15 +52,19 @@ class SSEDecoder:
         "_event",
         "_id",
         "_max_line",
-        "_pending",
+        "_parts",
         "_retry",
+        "_size",
         "_skip_lf",
         "_started",
         "error",
     )
 
     def __init__(self, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
-        self._pending = b""
+        # The unfinished last line, as the pieces it arrived in (joined once, at its line
+        # end) and their total size (checked against ``max_line_bytes`` without a join).
+        self._parts: list[bytes] = []
+        self._size = 0
         self._data: list[str] = []
         self._event: str | None = None
         self._id: str | None = None
@@ -77,30 +89,61 @@ class SSEDecoder:
         if b"\r" in chunk:
             self._skip_lf = chunk.endswith(b"\r")
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        if self._pending:
-            chunk = self._pending + chunk
         if not self._started:
-            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
-                self._pending = chunk
+            chunk = self._start(chunk)
+            if not self._started:
                 return []
-            self._started = True
-            if chunk.startswith(_BOM):
-                chunk = chunk[len(_BOM) :]
-        lines = chunk.split(b"\n")
-        self._pending = lines.pop()
-        events = self._lines(lines) if lines else []
-        if len(self._pending) > self._max_line and self.error is None:
-            self._pending = b""
-            self.error = StreamError(f"event stream line longer than {self._max_line} bytes")
+        parts = self._parts
+        lines = chunk.split(b"\n")  # scans this read only, never the pending line
+        if len(lines) == 1:  # no line end: the pending line grows by one piece
+            if chunk:  # (lines[0] is chunk itself for bytes, a copy for a bytearray)
+                self._size = self._size + len(chunk) if parts else len(chunk)
+                parts.append(lines[0])
+                if self._size > self._max_line:
+                    self._too_long()
+            return []
+        if parts:  # the pending line ends in this read: join its pieces, once
+            parts.append(lines[0])
+            lines[0] = b"".join(parts)
+            parts.clear()
+        last = lines.pop()
+        events = self._lines(lines)
+        if last:  # (``_size`` counts only while there are parts)
+            parts.append(last)
+            self._size = len(last)
+            if self._size > self._max_line and self.error is None:
+                self._too_long()
         return events
+
+    def _start(self, chunk: bytes) -> bytes:
+        """The stream's first bytes: drop a byte-order mark, or keep the first bytes of
+        what may be one (two at most) until the next read tells."""
+        parts = self._parts
+        if parts:
+            chunk = parts.pop() + chunk
+            self._size = 0
+        if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+            if chunk:
+                parts.append(bytes(chunk))  # (a caller may reuse a bytearray)
+                self._size = len(chunk)
+            return b""
+        self._started = True
+        return chunk[len(_BOM) :] if chunk.startswith(_BOM) else chunk
+
+    def _too_long(self) -> None:
+        self._parts.clear()
+        self._size = 0
+        self.error = StreamError(f"event stream line longer than {self._max_line} bytes")
 
     def flush(self) -> list[SSEEvent]:
         """End of input: the last line counts even without its line end."""
         if self.error is not None:
             raise self.error
         self._skip_lf = False
-        lines = [self._pending, b""] if self._pending else [b""]
-        self._pending = b""
+        pending = b"".join(self._parts)
+        self._parts.clear()
+        self._size = 0
+        lines = [pending, b""] if pending else [b""]
         return self._lines(lines)
 
     def _lines(self, lines: list[bytes]) -> list[SSEEvent]:

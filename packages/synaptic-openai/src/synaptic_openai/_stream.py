@@ -12,9 +12,16 @@
 Nothing is lost on the way to an error (DESIGN section 12): ``feed`` never raises. It
 returns every chunk decoded from the bytes it was given, the ones before an error
 frame in the same network read included, and keeps the error in ``error``; the caller
-yields the chunks, then calls ``raise_error()``. ``salvage()`` does the same for a
+yields the chunks, then calls ``raise_error()``. ``salvage(error)`` does the same for a
 connection that fails mid-stream: complete events still waiting for their blank line
-are delivered before the transport's error propagates.
+are delivered before the transport's error propagates. JSON nested too deeply for the
+decoder (a hostile ``[[[[...`` event or error frame) is such an error too, a typed
+``StreamError``, never a bare ``RecursionError`` (DESIGN section 16).
+
+A chunk stands for something the server sent (DESIGN section 16). A stream that fails
+or ends before its first event emits no chunk: the HTTP facts (status, request id, rate
+limit) ride on the error instead, so ``RetryChatModel`` and ``FallbackChatModel``, which
+act only before the first chunk, still retry it or move on.
 
 Every fact of the stream reaches the caller: the request id, ``system_fingerprint``,
 ``service_tier``, ``created`` and Groq's ``seed`` ride on the first chunk emitted after
@@ -34,6 +41,11 @@ Anything else takes the full parse: the fast path can only decline, never differ
 
 Chunks are built with ``model_construct``: the values come from this parser, already
 typed, so per-chunk validation would only cost time.
+
+The work is linear in the bytes, whatever the read sizes: the decoder joins a line's
+pieces once, and facts gathered for the next chunk (``executed_tools``, ``annotations``
+that arrive over many events without content) grow in place (``_Gathering``) instead of
+being re-merged, copy by copy, on every event.
 """
 
 from __future__ import annotations
@@ -65,22 +77,41 @@ _decode = _DECODER.decode
 _scan = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]  # typeshed: odd context type
 
 
+class _Nested:
+    """The type of ``NESTED``: what ``decode_object`` returns for JSON nested too deeply."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NESTED"
+
+
+NESTED: Any = _Nested()
+
+
 def decode_object(text: str) -> Any:
-    """JSON from one event's data; None if it is not valid JSON.
+    """JSON from one event's data; None if it is not valid JSON, ``NESTED`` if it is
+    nested deeper than the decoder can go.
 
     Tries the C scanner on the whole string first (the common, compact case), then the
-    strict decoder, which also accepts surrounding whitespace.
+    strict decoder, which also accepts surrounding whitespace. Both recurse per level of
+    ``[``/``{``, so a hostile event of 100,000 brackets raises ``RecursionError``: it
+    is caught here, because ``StreamAssembler.feed`` promises never to raise.
     """
     try:
         value, end = _scan(text, 0)
     except (StopIteration, ValueError):
         end = -1
+    except RecursionError:
+        return NESTED
     if end == len(text):
         return value
     try:
         return _decode(text)
     except ValueError:
         return None
+    except RecursionError:
+        return NESTED
 
 
 # The C JSON string scanner (typeshed does not list it).
@@ -124,6 +155,97 @@ def _tool_call_chunks(raw: Any) -> list[ToolCallChunk]:
     return chunks
 
 
+class _Listed:
+    """A gathered list and what ``merge_metadata`` would recompute from it on every merge:
+    whether every item is an ``{"index": n}`` object, and the position of each index."""
+
+    __slots__ = ("all_indexed", "items", "positions")
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items: list[Any] = []
+        self.positions: dict[int, int] = {}
+        self.all_indexed = True
+        self.append_all(items)
+
+    def append_all(self, items: list[Any]) -> None:
+        """Concatenate (dict items copied: they may be updated in place later)."""
+        own, positions = self.items, self.positions
+        for item in items:
+            if isinstance(item, dict):
+                index = item.get("index")
+                if isinstance(index, int):
+                    positions[index] = len(own)  # the last one with an index wins
+                else:
+                    self.all_indexed = False
+                own.append(dict(item))
+            else:
+                self.all_indexed = False
+                own.append(item)
+
+    def merge(self, value: list[Any]) -> None:
+        """``merge_metadata`` on two lists, in place: by index if either list is indexed
+        (``_merge_indexed``: later non-null values win), else concatenated."""
+        indexed = bool(value) and all(
+            isinstance(item, dict) and isinstance(item.get("index"), int) for item in value
+        )
+        if not (indexed or (self.items and self.all_indexed)):
+            self.append_all(value)
+            return
+        own, positions = self.items, self.positions
+        for item in value:
+            index = item.get("index") if isinstance(item, dict) else None
+            at = positions.get(index) if isinstance(index, int) else None
+            if at is None:
+                self.append_all([item])
+            else:
+                own[at].update({k: v for k, v in item.items() if v is not None})
+
+
+class _Gathering:
+    """Provider metadata gathered for the next chunk, merged by ``merge_metadata``'s rules
+    in place: O(size of each update) instead of O(everything gathered so far).
+
+    ``merge_metadata`` builds new dicts and lists on every call (right for adding two
+    chunks), so folding many updates into the pending facts one by one was quadratic: a
+    server sending 20,000 small ``executed_tools`` deltas without content cost minutes
+    of CPU. Lists and dicts are copied once, when first merged into (the first value may
+    be shared, e.g. from ``known``), and grow in place after that; the result equals
+    folding the same updates with ``merge_metadata``.
+    """
+
+    __slots__ = ("_owned", "facts")
+
+    def __init__(self, start: Mapping[str, Any] | None) -> None:
+        self.facts: dict[str, Any] = dict(start) if start else {}
+        # id -> the dict or ``_Listed`` this gathering owns (the object itself is checked
+        # too: an id may be reused once its object is gone).
+        self._owned: dict[int, Any] = {}
+
+    def add(self, key: str, value: Any) -> None:
+        self._merge(self.facts, key, value)
+
+    def _merge(self, into: dict[str, Any], key: str, value: Any) -> None:
+        if value is None:
+            return
+        current = into.get(key)
+        if current is None:
+            into[key] = value
+        elif isinstance(current, list) and isinstance(value, list):
+            listed = self._owned.get(id(current))
+            if not (isinstance(listed, _Listed) and listed.items is current):
+                listed = _Listed(current)
+                into[key] = listed.items
+                self._owned[id(listed.items)] = listed
+            listed.merge(value)
+        elif isinstance(current, dict) and isinstance(value, dict):
+            own: dict[str, Any] = current
+            if self._owned.get(id(own)) is not own:
+                own = into[key] = dict(current)
+                self._owned[id(own)] = own
+            for name, item in value.items():
+                self._merge(own, name, item)
+
+
 _IDENTITY_METADATA = frozenset({"created", "seed"})
 
 
@@ -147,8 +269,10 @@ class StreamAssembler:
     __slots__ = (
         "_decoder",
         "_emitted",
+        "_evented",
         "_fast",
         "_finished",
+        "_gathering",
         "_head",
         "_id",
         "_model",
@@ -157,6 +281,7 @@ class StreamAssembler:
         "_rate_limit",
         "_request_id",
         "_seen",
+        "_status",
         "_usage",
         "done",
         "error",
@@ -169,10 +294,19 @@ class StreamAssembler:
         headers: Mapping[str, str],
         fast_path: bool = True,
         known: Mapping[str, Any] | None = None,
+        status_code: int | None = None,
     ) -> None:
         """``known``: typed facts the request already settles (Groq's service tier, which
-        its streams do not repeat); a value the stream itself sends wins."""
+        its streams do not repeat); a value the stream itself sends wins.
+
+        ``status_code``: the response's HTTP status (default: ``known["http_status"]``),
+        set on the errors of a cut or malformed stream, which carry the HTTP facts when
+        no chunk could."""
         self._provider = provider
+        if status_code is None and known is not None:
+            status = known.get("http_status")
+            status_code = status if isinstance(status, int) else None
+        self._status = status_code
         self._fast = fast_path  # False: always parse in full (tests compare the two)
         self._head: str | None = None
         self._decoder = SSEDecoder()
@@ -185,6 +319,8 @@ class StreamAssembler:
             "request_id": self._request_id,
         }
         self._emitted = False  # has any chunk been emitted (and taken the first facts)?
+        self._evented = False  # has any event's JSON been read (see _flush_pending)?
+        self._gathering: _Gathering | None = None  # pending provider_metadata, growing
         self._seen: set[str] = set()  # one-time facts already taken (fingerprint, seed...)
         self._usage: TokenUsage | None = None
         self._id: str | None = None
@@ -222,11 +358,13 @@ class StreamAssembler:
                     chunks.append(parsed)
                 head = self._head
             if self._decoder.error is not None:
-                self._fail(self._decoder.error)
+                self._fail(self._decoder.error, transport=True)
         except SynapticError as error:
             self._fail(error)
+        except RecursionError:  # deep JSON past decode_object (merging its facts, say)
+            self._fail(self._nested())
         if self.error is not None and self._pending:
-            chunks.extend(self._flush_pending())
+            chunks.extend(self._flush_pending(failed=True))
         return chunks
 
     def raise_error(self) -> None:
@@ -234,29 +372,55 @@ class StreamAssembler:
         if self.error is not None:
             raise self.error
 
-    def _fail(self, error: SynapticError) -> None:
+    def _fail(self, error: SynapticError, *, transport: bool = False) -> None:
+        """End the stream with ``error``. ``transport``: the error is about the bytes (a
+        cut, bad UTF-8, a line too long), not something the server said in a frame, so
+        the HTTP status goes on it too (an error frame keeps the status it names)."""
+        self._attach(error, status=transport)
+        self.error = error
+        self.done = True
+
+    def _attach(self, error: SynapticError, *, status: bool) -> None:
+        """The response's HTTP facts onto ``error``, where a field is still unset: they
+        ride on the error, never alone on a chunk (DESIGN section 16)."""
         if error.provider is None:
             error.provider = self._provider
         if error.request_id is None:
             error.request_id = self._request_id
         if error.rate_limit is None:
             error.rate_limit = self._rate_limit
-        self.error = error
-        self.done = True
+        if status and error.status_code is None:
+            error.status_code = self._status
 
-    def _flush_pending(self) -> list[AIMessageChunk]:
+    def _nested(self) -> StreamError:
+        msg = (
+            f"{self._provider} stream sent an event nested too deeply to read "
+            "(more levels of [ and { than JSON here may have)"
+        )
+        return StreamError(
+            msg, provider=self._provider, request_id=self._request_id, status_code=self._status
+        )
+
+    def _flush_pending(self, *, failed: bool) -> list[AIMessageChunk]:
         """A chunk carrying only the facts no chunk has delivered yet (end or error).
 
-        A stream that fails before its first chunk stays chunk-free when all it had were
-        identity facts (the error carries the request id and rate limit), so
-        ``RetryChatModel`` may still retry it; tool work or usage is always delivered.
+        No chunk stands for nothing: before any event was read, the pending facts are
+        only the HTTP ones (status, headers, request id, rate limit), and a chunk of them
+        would tell ``RetryChatModel`` and ``FallbackChatModel`` that the stream had
+        started, so a stream cut before its first event would be neither retried nor
+        sent to a fallback; the error carries those facts instead (``_attach``). Likewise
+        a ``failed`` stream that emitted no chunk stays chunk-free when all it had were
+        identity facts (ids, fingerprint, seed); tool work or usage is always delivered.
         """
         pending = self._pending
-        if not pending or not any(pending.values()):
+        if (
+            not pending
+            or not any(pending.values())
+            or not self._evented
+            or (failed and not self._emitted and not _substantial(pending))
+        ):
             self._pending = None
-            return []
-        if self.error is not None and not self._emitted and not _substantial(pending):
-            self._pending = None
+            self._gathering = None
             return []
         chunk = chunk_of("", None, [], None, None, self._id, self._model, None)
         self._deliver(chunk)
@@ -265,6 +429,7 @@ class StreamAssembler:
     def _deliver(self, chunk: AIMessageChunk) -> None:
         """Put the pending facts on ``chunk`` (a fresh chunk from ``chunk_of``)."""
         pending, self._pending = self._pending, None
+        self._gathering = None
         self._emitted = True
         if pending:
             fields = chunk.__dict__
@@ -281,12 +446,16 @@ class StreamAssembler:
         pending[name] = value
 
     def _defer_metadata(self, key: str, value: Any) -> None:
+        """Gather ``{key: value}`` into the pending ``provider_metadata``, in place."""
         pending = self._pending
         if pending is None:
             self._pending = pending = {}
-        pending["provider_metadata"] = merge_metadata(
-            pending.get("provider_metadata") or {}, {key: value}
-        )
+        gathering = self._gathering
+        facts = pending.get("provider_metadata")
+        if gathering is None or facts is not gathering.facts:
+            gathering = self._gathering = _Gathering(facts)
+            pending["provider_metadata"] = gathering.facts
+        gathering.add(key, value)
 
     @staticmethod
     def _fast_content(text: str, start: int) -> str | None:
@@ -331,21 +500,28 @@ class StreamAssembler:
                     chunk = self._on_event(event, at_end=True)
                     if chunk is not None:
                         chunks.append(chunk)
+                if self._decoder.error is not None:  # the last line was not UTF-8
+                    self._fail(self._decoder.error, transport=True)
             except SynapticError as error:
                 self._fail(error)
+            except RecursionError:
+                self._fail(self._nested())
         if self.error is None and not self.done and not self._finished:
             msg = (
                 f"{self._provider} stream ended before the answer was complete "
                 "(no finish_reason and no [DONE]): the connection was closed or cut"
             )
-            self._fail(StreamError(msg, provider=self._provider))
+            self._fail(StreamError(msg, provider=self._provider), transport=True)
         self.done = True
-        chunks.extend(self._flush_pending())
+        chunks.extend(self._flush_pending(failed=self.error is not None))
         return chunks
 
-    def salvage(self) -> list[AIMessageChunk]:
-        """The transport failed mid-stream: the chunks of events already complete but for
-        their closing blank line, and any facts not yet delivered. Never raises."""
+    def salvage(self, error: SynapticError | None = None) -> list[AIMessageChunk]:
+        """The transport failed mid-stream with ``error``: the chunks of events already
+        complete but for their closing blank line, and any facts not yet delivered that
+        an event brought. The HTTP facts go on ``error`` (where unset), not on a chunk of
+        their own: a stream cut before its first event yields nothing, so it is retried
+        or falls back like any failed request. Never raises."""
         chunks: list[AIMessageChunk] = []
         if not self.done:
             self.done = True
@@ -359,9 +535,11 @@ class StreamAssembler:
                     salvaged = self._chunk(payload)
                     if salvaged is not None:
                         chunks.append(salvaged)
-            except SynapticError:
+            except (SynapticError, RecursionError):
                 pass  # the transport's error is the one the caller gets
-        chunks.extend(self._flush_pending())
+        if error is not None:
+            self._attach(error, status=True)
+        chunks.extend(self._flush_pending(failed=True))
         return chunks
 
     def _error(self, detail: Any, raw: str) -> SynapticError:
@@ -389,12 +567,21 @@ class StreamAssembler:
         data = event.data
         payload = decode_object(data)
         if event.event == "error":
+            if payload is NESTED:  # an error frame all the same: its text is unreadable
+                raise self._error("an error event nested too deeply to read", data)
             inner = payload.get("error", payload) if isinstance(payload, Mapping) else None
             raise self._error(inner if inner is not None else data, data)
+        if payload is NESTED:
+            raise self._nested()
         if type(payload) is not dict:
             what = "was cut mid-event" if at_end else "sent an event that is not a JSON object"
             msg = f"{self._provider} stream {what}: {truncate(data, 200)!r}"
-            raise StreamError(msg, provider=self._provider, request_id=self._request_id)
+            raise StreamError(
+                msg,
+                provider=self._provider,
+                request_id=self._request_id,
+                status_code=self._status,
+            )
         if "error" in payload:
             raise self._error(payload["error"], data)
         return self._chunk(payload, data)
@@ -432,7 +619,11 @@ class StreamAssembler:
         return usage
 
     def _first_facts(self, payload: dict[str, Any]) -> None:
-        """Facts every chunk repeats (the first value counts): taken from the first chunk."""
+        """Facts every chunk repeats (the first value counts): taken from the first chunk.
+
+        Runs for the first event's JSON (``_id`` is still unset), so it also marks that
+        an event was read, off the per-token path."""
+        self._evented = True
         chunk_id, model = payload.get("id"), payload.get("model")
         if isinstance(chunk_id, str):
             self._id = chunk_id
