@@ -145,6 +145,8 @@ class Loopback:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/openai/v1"
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.handlers: list[threading.Thread] = []
+        self.connections: list[socket.socket] = []
 
     def __enter__(self) -> Loopback:
         self.thread.start()
@@ -153,6 +155,11 @@ class Loopback:
     def __exit__(self, *exc_info: object) -> None:
         self.stop.set()
         self.thread.join(5)
+        for conn in self.connections:  # a handler still reading: no socket left to the GC
+            with suppress(OSError):
+                conn.close()
+        for handler in self.handlers:
+            handler.join(5)
         self.sock.close()
 
     def _serve(self) -> None:
@@ -162,7 +169,10 @@ class Loopback:
                 conn, _ = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            self.connections.append(conn)
+            handler = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+            handler.start()
+            self.handlers.append(handler)
 
     def _handle(self, conn: socket.socket) -> None:
         try:

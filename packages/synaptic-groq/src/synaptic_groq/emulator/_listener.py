@@ -5,7 +5,7 @@ Why not ``asyncio.start_server``: its accept loop, when ``accept()`` fails with 
 on the Pythons we support, keeps retrying up to ``backlog`` times in the same tick,
 scheduling a retry for each; ~1,100 idle sockets under a 1,024-descriptor limit made
 the emulator write ~6 MB/s of tracebacks and stop serving. Here ``accept()`` runs in
-one coroutine that:
+a reader callback that:
 
 - refuses a connection past ``max_connections`` with a 503 (Groq's error shape,
   ``retry-after: 1``) and closes it; at most 64 refusals are in flight, beyond that a
@@ -59,46 +59,62 @@ class Server:
         self.stopping = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.connections: set[Connection] = set()
+        # Accepted sockets no transport owns yet: a task cancelled before its first step
+        # never runs its cleanup, so closing these is the server's job when it stops.
+        self.unowned: set[socket.socket] = set()
         self.pending_body_bytes = 0
         self.refusing = 0
+        self.backoff = 0.0
         self.loop.call_soon(self._start)
 
     def _start(self) -> None:
-        for coroutine in (self._accept_loop(), self._sweep()):
-            task = self.loop.create_task(coroutine)
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+        self.loop.add_reader(self.sock.fileno(), self._on_readable)
+        self._spawn(self._sweep())
 
     # --- accepting ---------------------------------------------------------------------
 
-    async def _accept_loop(self) -> None:
-        loop = self.loop
-        backoff = 0.0
-        while not self.stopping.is_set():
+    def _on_readable(self) -> None:
+        """Accept what is waiting (a reader callback, not a ``sock_accept`` task: a task
+        cancelled as its accept completes drops the accepted socket unclosed)."""
+        for _ in range(64):  # a batch per wake-up; the loop comes back for the rest
+            if self.stopping.is_set():
+                return
             try:
-                conn, _ = await loop.sock_accept(self.sock)
-            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                conn, _ = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionAbortedError:
                 continue
             except OSError as error:
-                if self.stopping.is_set() or self.sock.fileno() < 0:
-                    return
-                backoff = min(1.0, max(0.1, backoff * 2))
-                if error.errno in _OUT_OF_RESOURCES:
-                    self.quiet.warning(
-                        "accept",
-                        "the emulator cannot accept connections: %s; retrying with back-off "
-                        "(close idle connections or raise the file-descriptor limit)",
-                        error,
-                    )
-                else:
-                    self.quiet.warning("accept-other", "accept() failed: %s", error)
-                await asyncio.sleep(backoff)
-                continue
-            backoff = 0.0
+                if self.sock.fileno() >= 0:
+                    self._back_off(error)
+                return
+            conn.setblocking(False)
+            self.backoff = 0.0
             self._admit(conn)
+
+    def _back_off(self, error: OSError) -> None:
+        """Stop accepting for a while (0.1 s doubling to 1 s) and say so once a minute."""
+        self.backoff = min(1.0, max(0.1, self.backoff * 2))
+        if error.errno in _OUT_OF_RESOURCES:
+            self.quiet.warning(
+                "accept",
+                "the emulator cannot accept connections: %s; retrying with back-off "
+                "(close idle connections or raise the file-descriptor limit)",
+                error,
+            )
+        else:
+            self.quiet.warning("accept-other", "accept() failed: %s", error)
+        self.loop.remove_reader(self.sock.fileno())
+        self.loop.call_later(self.backoff, self._resume_accepting)
+
+    def _resume_accepting(self) -> None:
+        if not self.stopping.is_set() and self.sock.fileno() >= 0:
+            self.loop.add_reader(self.sock.fileno(), self._on_readable)
 
     def _admit(self, conn: socket.socket) -> None:
         """Serve ``conn``, or refuse it when the cap is reached."""
+        self.unowned.add(conn)
         stats = self.emulator.stats
         if stats.open_connections >= self.guards.max_connections:
             stats.connections_refused += 1
@@ -108,6 +124,7 @@ class Server:
                 self.guards.max_connections,
             )
             if self.refusing >= _MAX_REFUSING:
+                self.unowned.discard(conn)
                 conn.close()
                 return
             self._spawn(self._refuse(conn))
@@ -128,6 +145,7 @@ class Server:
             reader = asyncio.StreamReader(limit=MAX_HEAD_BYTES)
             protocol = asyncio.StreamReaderProtocol(reader)
             transport, _ = await loop.connect_accepted_socket(lambda: protocol, conn)
+            self.unowned.discard(conn)  # the transport closes it from now on
             writer = asyncio.StreamWriter(transport, protocol, reader, loop)
             connection = Connection(self, reader, writer)
             self.connections.add(connection)
@@ -140,6 +158,7 @@ class Server:
                 f"connection:{type(error).__name__}", "a connection failed: %r", error, error=error
             )
         finally:
+            self.unowned.discard(conn)
             if connection is not None:
                 connection.release()
                 self.connections.discard(connection)
@@ -162,6 +181,7 @@ class Server:
             pass
         finally:
             self.refusing -= 1
+            self.unowned.discard(conn)
             conn.close()
 
     def _refusal(self) -> bytes:
@@ -222,14 +242,21 @@ class Server:
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self._begin_stop)
 
+    def _stop_accepting(self) -> None:
+        if self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+
     def _begin_stop(self) -> None:
         self.stopping.set()
+        self._stop_accepting()
         for task in list(self.tasks):
             task.cancel()
         self.loop.call_later(0.05, self.loop.stop)
 
     def _close(self) -> None:
         self.stopping.set()
+        with contextlib.suppress(RuntimeError):  # the loop may be closed already
+            self._stop_accepting()
         for task in list(self.tasks):
             task.cancel()
         with contextlib.suppress(RuntimeError):
@@ -237,6 +264,9 @@ class Server:
             pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
             if pending:
                 self.loop.run_until_complete(asyncio.wait(pending, timeout=1))
+        for conn in list(self.unowned):
+            conn.close()
+        self.unowned.clear()
         self.sock.close()
         self.loop.close()
         logger.debug("emulator stopped")
