@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+
+from .hostile import HostileServer
 
 SSE_HEAD = (
     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
@@ -33,32 +34,14 @@ def _frame(payload: object) -> bytes:
     return _chunked(b"data: " + json.dumps(payload).encode() + b"\n\n")
 
 
-def _read_request(conn: socket.socket) -> None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        part = conn.recv(65536)
-        if not part:
-            return
-        data += part
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    while len(body) < length:
-        part = conn.recv(65536)
-        if not part:
-            return
-        body += part
-
-
 def _reset(conn: socket.socket) -> None:
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()
 
 
-class BadServer:
-    """``with BadServer("reset_mid_body") as url: ...``; ``stop`` ends trickles and stalls."""
+class BadServer(HostileServer):
+    """``with BadServer("reset_mid_body") as server: server.url``; ``stop`` ends trickles
+    and stalls."""
 
     def __init__(
         self, mode: str, *, trickle_interval: float = 0.05, huge: int = 4 * 1024 * 1024
@@ -66,36 +49,10 @@ class BadServer:
         self.mode = mode
         self.trickle_interval = trickle_interval
         self.huge = huge
-        self.stop = threading.Event()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/openai/v1"
-        self.connections = 0
-        self._threads: list[threading.Thread] = []
-        self._accept = threading.Thread(target=self._serve, daemon=True)
+        super().__init__(self._misbehave)
 
-    def _serve(self) -> None:
-        self.sock.settimeout(0.05)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def _handle(self, conn: socket.socket) -> None:
-        try:
-            _read_request(conn)
-            getattr(self, f"_{self.mode}")(conn)
-        except OSError:
-            pass
-        finally:
-            with suppress(OSError):
-                conn.close()
+    def _misbehave(self, conn: socket.socket, request: bytes, server: HostileServer) -> None:
+        getattr(self, f"_{self.mode}")(conn)
 
     # --- modes -------------------------------------------------------------------------
 
@@ -164,17 +121,6 @@ class BadServer:
     def _stall(self, conn: socket.socket) -> None:
         conn.sendall(SSE_HEAD + _frame(CHUNK))
         self.stop.wait(30)
-
-    def __enter__(self) -> BadServer:
-        self._accept.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop.set()
-        self._accept.join(5)
-        for thread in self._threads:
-            thread.join(5)
-        self.sock.close()
 
 
 def open_fds() -> int:

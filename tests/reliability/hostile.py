@@ -1,9 +1,11 @@
 """Hostile loopback servers as small reusable fixtures: one handler per misbehaviour.
 
 ``with HostileServer(handler) as server:`` accepts connections on 127.0.0.1, reads one
-request per connection (kept in ``server.requests``), then calls ``handler(conn,
-request, server)`` which writes whatever raw bytes it likes. ``server.stop`` is set on
-exit, so a handler that drips or floods ends with the test. The handlers below are the
+request per connection (kept in ``server.requests``; ``parse_request`` splits one),
+then calls ``handler(conn, request, server)`` which writes whatever raw bytes it likes.
+``server.stop`` is set on exit, so a handler that drips or floods ends with the test;
+connections still open then are closed. ``badserver.BadServer`` and the streams' and
+bulk jobs' hostile servers are built on it. The handlers below are the
 outside check's cases (issue 20): headers one byte at a time, endless ``100 Continue``,
 bodies and headers that echo the API key, redirects, deeply nested JSON.
 """
@@ -31,7 +33,9 @@ class HostileServer:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/openai/v1"
+        self.base_url = self.url = f"http://127.0.0.1:{self.port}/openai/v1"
+        self.connections = 0
+        self._open: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
         self._accept = threading.Thread(target=self._serve, daemon=True)
 
@@ -42,6 +46,8 @@ class HostileServer:
                 conn, _ = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
+            self.connections += 1
+            self._open.append(conn)
             thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -66,9 +72,33 @@ class HostileServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop.set()
         self._accept.join(5)
+        for conn in self._open:  # a handler still reading: no socket left to the GC
+            with suppress(OSError):
+                conn.close()
         for thread in self._threads:
-            thread.join(5)
+            thread.join(10)
         self.sock.close()
+
+
+@dataclass
+class Request:
+    """A request as the server read it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def parse_request(raw: bytes) -> Request:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    first, *lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = first.split(" ", 2)
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return Request(method, path, headers, body)
 
 
 def read_request(conn: socket.socket) -> bytes | None:

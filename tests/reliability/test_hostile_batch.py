@@ -19,10 +19,8 @@ import json
 import os
 import socket
 import tempfile
-import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,8 @@ from synaptic_groq import BatchError, GroqBatchClient, GroqBatchJob, GroqChatMod
 from synaptic_groq.emulator import GroqEmulator
 from synaptic_openai.batch import BatchInputError, BatchJob, read_batch_output
 
+from .hostile import HostileServer, Request, parse_request
+
 KEY = "gsk_hostile_batch_KEY_0123456789"
 ESCAPED_KEY = "".join(f"\\u{ord(c):04x}" for c in KEY[:4]) + KEY[4:]  # JSON-escaped
 DEEP = "[" * 100_000
@@ -43,14 +43,6 @@ MODEL = "openai/gpt-oss-20b"
 
 
 # --- a Groq that says whatever the test wants ---------------------------------------------
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
 
 
 Reply = tuple[int, bytes | Callable[[], Iterator[bytes]], int | None]
@@ -69,12 +61,8 @@ class HostileGroq:
     requests: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/openai/v1"
-        self.stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self.server = HostileServer(self._answer)
+        self.url = self.server.base_url
 
     def route(self, request: Request) -> Reply:
         path = request.path.removeprefix("/openai/v1")
@@ -91,76 +79,28 @@ class HostileGroq:
                 return self.files[file_id]
         return 404, b'{"error": {"message": "not here", "type": "not_found"}}', None
 
-    def _serve(self) -> None:
-        self.sock.settimeout(0.05)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def _handle(self, conn: socket.socket) -> None:
-        try:
-            request = _read(conn)
-            if request is None:
-                return
-            status, body, length = self.route(request)
-            head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nconnection: close\r\n"
-            if isinstance(body, bytes):
-                conn.sendall(f"{head}content-length: {len(body)}\r\n\r\n".encode() + body)
-                return
-            if length is None:
-                conn.sendall(f"{head}transfer-encoding: chunked\r\n\r\n".encode())
-                for chunk in body():
-                    conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                conn.sendall(b"0\r\n\r\n")
-                return
-            conn.sendall(f"{head}content-length: {length}\r\n\r\n".encode())
+    def _answer(self, conn: socket.socket, raw: bytes, server: HostileServer) -> None:
+        status, body, length = self.route(parse_request(raw))
+        head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nconnection: close\r\n"
+        if isinstance(body, bytes):
+            conn.sendall(f"{head}content-length: {len(body)}\r\n\r\n".encode() + body)
+            return
+        if length is None:
+            conn.sendall(f"{head}transfer-encoding: chunked\r\n\r\n".encode())
             for chunk in body():
-                conn.sendall(chunk)
-        except OSError:
-            pass  # the client went away (a cap it enforces): expected
-        finally:
-            with suppress(OSError):
-                conn.close()
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            conn.sendall(b"0\r\n\r\n")
+            return
+        conn.sendall(f"{head}content-length: {length}\r\n\r\n".encode())
+        for chunk in body():  # the client may go away (a cap it enforces): an OSError
+            conn.sendall(chunk)
 
     def __enter__(self) -> HostileGroq:
-        thread = threading.Thread(target=self._serve, daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        self.server.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.stop.set()
-        for thread in self._threads:
-            thread.join(10)
-        self.sock.close()
-
-
-def _read(conn: socket.socket) -> Request | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        part = conn.recv(65536)
-        if not part:
-            return None
-        data += part
-    head, _, body = data.partition(b"\r\n\r\n")
-    first, *lines = head.decode("latin-1").split("\r\n")
-    method, path, _ = first.split(" ", 2)
-    headers = {}
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-        part = conn.recv(65536)
-        if not part:
-            return None
-        body += part
-    return Request(method, path, headers, body)
+        self.server.__exit__(*exc_info)
 
 
 def completed(batch_id: str, output: str | None, errors: str | None = None) -> str:

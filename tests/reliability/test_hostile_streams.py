@@ -23,10 +23,8 @@ import json
 import random
 import socket
 import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from typing import Any
 
 import pytest
@@ -49,6 +47,8 @@ from synaptic_groq.emulator import Fault, GroqEmulator
 from synaptic_openai import SSEDecoder, SSEEvent
 from synaptic_openai._sse import MAX_LINE_BYTES
 from synaptic_openai._stream import StreamAssembler
+
+from .hostile import HostileServer
 
 KEY = "gsk_hostile_streams_key"
 MODEL = "openai/gpt-oss-20b"
@@ -96,25 +96,6 @@ def nested(depth: int = DEPTH) -> bytes:
 # --- a small hostile loopback server ------------------------------------------------------
 
 
-def _read_request(conn: socket.socket) -> None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        part = conn.recv(65536)
-        if not part:
-            return
-        data += part
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    while len(body) < length:
-        part = conn.recv(65536)
-        if not part:
-            return
-        body += part
-
-
 def sse_response(pieces: list[bytes], *, end: str = "close") -> Callable[[socket.socket], None]:
     """A 200 event stream whose body goes out as one HTTP chunk per piece (one
     ``sendall``: the client's HTTP stack still hands each chunk over as its own read).
@@ -134,55 +115,9 @@ def sse_response(pieces: list[bytes], *, end: str = "close") -> Callable[[socket
     return send
 
 
-class Loopback:
+def Loopback(answer: Callable[[socket.socket], None]) -> HostileServer:  # noqa: N802 (reads as a class)
     """Answers each connection's one request with ``answer(conn)``, then closes it."""
-
-    def __init__(self, answer: Callable[[socket.socket], None]) -> None:
-        self.answer = answer
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/openai/v1"
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.handlers: list[threading.Thread] = []
-        self.connections: list[socket.socket] = []
-
-    def __enter__(self) -> Loopback:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        for conn in self.connections:  # a handler still reading: no socket left to the GC
-            with suppress(OSError):
-                conn.close()
-        for handler in self.handlers:
-            handler.join(5)
-        self.sock.close()
-
-    def _serve(self) -> None:
-        self.sock.settimeout(0.05)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections.append(conn)
-            handler = threading.Thread(target=self._handle, args=(conn,), daemon=True)
-            handler.start()
-            self.handlers.append(handler)
-
-    def _handle(self, conn: socket.socket) -> None:
-        try:
-            _read_request(conn)
-            self.answer(conn)
-        except OSError:
-            pass
-        finally:
-            with suppress(OSError):
-                conn.close()
+    return HostileServer(lambda conn, request, server: answer(conn))
 
 
 def model_at(url: str, model: str = MODEL) -> GroqChatModel:
