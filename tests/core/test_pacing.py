@@ -24,6 +24,7 @@ from synaptic_core.pacing import (
     Limits,
     LocalRateLimiter,
     RateLimitedChatModel,
+    SharedBudgetWarning,
     TokenEstimator,
 )
 from synaptic_groq import GroqChatModel, GroqConfig
@@ -174,7 +175,9 @@ def test_requests_wait_for_the_budget_and_reconcile() -> None:
     assert model.estimator.typical_output < 256  # learning from the 5-token answers
 
 
-def test_a_429_refunds_and_pauses() -> None:
+def test_a_429_empties_the_budget_and_pauses() -> None:
+    """A 429 means the server's budget is spent whatever was configured (DESIGN 17): the
+    budget holds one request at the retry-after, then refills at its rate."""
     clock = Clock()
     backend = FakeBackend().add_response(
         {"error": {"message": "slow down", "type": "requests", "code": "rate_limit_exceeded"}},
@@ -182,12 +185,13 @@ def test_a_429_refunds_and_pauses() -> None:
         headers={"retry-after": "4"},
     )
     backend.add_response(completion())
-    limiter = LocalRateLimiter(Limits(headroom=0, requests_per_minute=100), clock=clock)
+    limiter = LocalRateLimiter(Limits(headroom=0, requests_per_minute=120), clock=clock)
     paced = RateLimitedChatModel(groq(backend), limiter, sleep=clock.sleep)
-    with pytest.raises(RateLimitError):
+    with pytest.raises(RateLimitError), pytest.warns(SharedBudgetWarning):
         paced.chat_sync("hi")
-    assert limiter.snapshot(paced.key)["requests_per_minute"] == 100.0  # refunded
+    assert limiter.snapshot(paced.key)["requests_per_minute"] == 1.0 - 4 * 2.0  # emptied
     assert limiter.reserve(paced.key, 0).wait == 4.0  # everyone waits out the retry-after
+    assert limiter.reserve(paced.key, 0).wait == 4.5  # then the rate: no burst
 
 
 def test_the_key_never_holds_the_api_key() -> None:

@@ -6,21 +6,37 @@ Redis store (``synaptic[redis]``) shares a budget across processes and machines.
 
 from synaptic_core.pacing._buckets import Bucket
 from synaptic_core.pacing._estimate import TokenEstimator
-from synaptic_core.pacing._limiter import Limits, LocalRateLimiter, RateLimiter, Reservation
-from synaptic_core.pacing._model import RateLimitedChatModel, budget_key
+from synaptic_core.pacing._limiter import (
+    LOCAL_BUDGET,
+    Limits,
+    LocalRateLimiter,
+    RateLimiter,
+    Reservation,
+    budget_wait_error,
+)
+from synaptic_core.pacing._model import (
+    RateLimitedChatModel,
+    SharedBudgetWarning,
+    budget_key,
+    warn_if_shared,
+)
 from synaptic_core.pacing._shared import header_periods, pace
 
 __all__ = [
+    "LOCAL_BUDGET",
     "Bucket",
     "Limits",
     "LocalRateLimiter",
     "RateLimitedChatModel",
     "RateLimiter",
     "Reservation",
+    "SharedBudgetWarning",
     "TokenEstimator",
     "budget_key",
+    "budget_wait_error",
     "header_periods",
     "pace",
+    "warn_if_shared",
 ]
 
 

@@ -61,6 +61,14 @@ class Bucket:
         self.refill(now)
         self.level = min(self.capacity, self.level + amount)
 
+    def empty_until(self, seconds: float, now: float, *, then: float = 0.0) -> None:
+        """Hold ``then`` units at ``now + seconds`` (a 429's pause; 0: empty): in debt
+        now by what refills meanwhile, so waits queue behind the pause and nothing
+        bursts after it. Earlier claims are void (the caller re-queues them), so this
+        sets the level, whatever debt the old queue had run up."""
+        self.refill(now)
+        self.level = min(self.capacity, then) - seconds * self.rate
+
     def correct(self, remaining: float, now: float, reserved: float) -> None:
         """The server says ``remaining`` units are left, not counting the ``reserved``
         units of requests still in flight here: trust it when it is lower than ours."""

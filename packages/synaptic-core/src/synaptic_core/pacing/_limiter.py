@@ -68,6 +68,12 @@ class RateLimiter(Protocol):
     def pause(self, key: str, seconds: float) -> None: ...
     def observe(self, key: str, info: RateLimitInfo | None) -> None: ...
 
+    # Optional (``getattr``): ``recheck(reservation) -> float``, the extra wait of a
+    # reservation granted before a 429 reset the budget (0 when none did); and
+    # ``epochs = True`` for a store whose ``settle`` / ``refund`` take ``epoch=`` (a
+    # reservation granted before the last reset gives nothing back: the reset replaced
+    # the budget it was taken from).
+
 
 @dataclass
 class Reservation:
@@ -79,20 +85,27 @@ class Reservation:
     wait: float
     limiter: RateLimiter
     done: bool = field(default=False)
+    epoch: int = 0
+    """The budget's count of 429 resets when this was granted (see ``recheck``)."""
 
     def settle(self, used_tokens: int | None) -> None:
         """The request finished: count ``used_tokens`` (None: keep the estimate)."""
         if not self.done:
             self.done = True
-            self.limiter.settle(
-                self.key, self.tokens, self.tokens if used_tokens is None else used_tokens
-            )
+            used = self.tokens if used_tokens is None else used_tokens
+            if getattr(self.limiter, "epochs", False):
+                self.limiter.settle(self.key, self.tokens, used, epoch=self.epoch)  # type: ignore[call-arg]
+            else:
+                self.limiter.settle(self.key, self.tokens, used)
 
     def cancel(self) -> None:
         """The request never ran (cancelled, or refused with a 429): refund it."""
         if not self.done:
             self.done = True
-            self.limiter.refund(self.key, self.tokens)
+            if getattr(self.limiter, "epochs", False):
+                self.limiter.refund(self.key, self.tokens, epoch=self.epoch)  # type: ignore[call-arg]
+            else:
+                self.limiter.refund(self.key, self.tokens)
 
 
 @dataclass
@@ -102,6 +115,21 @@ class _State:
     not_before: float = 0.0
     in_flight_requests: int = 0
     in_flight_tokens: int = 0
+    resets: int = 0  # 429s seen: a reservation granted before the last one is stale
+
+
+def budget_wait_error(wait: float, max_wait: float) -> RateLimitError:
+    """The budget needs a longer wait than allowed: refused here, never sent (``code``
+    ``local_budget``, no status: a bulk job does not count the line as failed)."""
+    msg = (
+        f"the rate-limit budget needs a {wait:.1f}s wait, more than max_wait "
+        f"({max_wait:g}s); raise max_wait or lower the load"
+    )
+    return RateLimitError(msg, retry_after=wait, retryable=False, code=LOCAL_BUDGET)
+
+
+#: ``code`` of an error raised by the budget itself (the request was never sent).
+LOCAL_BUDGET = "local_budget"
 
 
 class LocalRateLimiter:
@@ -158,23 +186,41 @@ class LocalRateLimiter:
                         "is; lower max_tokens or shorten the prompt"
                     )
                     raise RequestTooLargeError(msg, code="rate_limit_exceeded")
-            wait = max(0.0, state.not_before - now)
-            for bucket in state.requests.values():
-                wait = max(wait, bucket.take(1, now))
-            for bucket in state.tokens.values():
-                wait = max(wait, bucket.take(tokens, now))
-            state.in_flight_requests += 1
-            state.in_flight_tokens += tokens
-            reservation = Reservation(key, tokens, wait, self)
-            max_wait = self.limits.max_wait
-            if max_wait is not None and wait > max_wait:
-                self._refund(state, tokens, now)
-                msg = (
-                    f"the rate-limit budget needs a {wait:.1f}s wait, more than max_wait "
-                    f"({max_wait:g}s); raise max_wait or lower the load"
-                )
-                raise RateLimitError(msg, retry_after=wait, retryable=False)
-            return reservation
+            return self._claim(key, state, tokens, now)
+
+    def _claim(self, key: str, state: _State, tokens: int, now: float) -> Reservation:
+        wait = max(0.0, state.not_before - now)
+        for bucket in state.requests.values():
+            wait = max(wait, bucket.take(1, now))
+        for bucket in state.tokens.values():
+            wait = max(wait, bucket.take(tokens, now))
+        state.in_flight_requests += 1
+        state.in_flight_tokens += tokens
+        reservation = Reservation(key, tokens, wait, self, epoch=state.resets)
+        max_wait = self.limits.max_wait
+        if max_wait is not None and wait > max_wait:
+            self._refund(state, tokens, now)
+            raise budget_wait_error(wait, max_wait)
+        return reservation
+
+    def recheck(self, reservation: Reservation) -> float:
+        """After waiting: 0 to go, or the wait of a new claim when a 429 reset the budget
+        after this one was granted (its place in the old queue no longer exists: every
+        stale waiter queues again behind the pause, at the configured rate)."""
+        with self._lock:
+            now = self._clock()
+            state = self._state(reservation.key, now)
+            if reservation.epoch == state.resets:
+                return 0.0
+            state.in_flight_requests -= 1  # the old claim went with the reset, unrefunded
+            state.in_flight_tokens -= reservation.tokens
+            try:
+                fresh = self._claim(reservation.key, state, reservation.tokens, now)
+            except RateLimitError:
+                reservation.done = True
+                raise
+            reservation.wait, reservation.epoch = fresh.wait, fresh.epoch
+            return fresh.wait
 
     def _refund(self, state: _State, tokens: int, now: float) -> None:
         for bucket in state.requests.values():
@@ -184,28 +230,53 @@ class LocalRateLimiter:
         state.in_flight_requests -= 1
         state.in_flight_tokens -= tokens
 
-    def refund(self, key: str, tokens: int) -> None:
-        """Give back a reservation that never ran."""
+    #: ``settle`` and ``refund`` take the reservation's ``epoch``.
+    epochs = True
+
+    def refund(self, key: str, tokens: int, *, epoch: int | None = None) -> None:
+        """Give back a reservation that never ran (one granted before the last 429
+        reset gives nothing back: the reset emptied the budget it came from)."""
         with self._lock:
             now = self._clock()
-            self._refund(self._state(key, now), tokens, now)
+            state = self._state(key, now)
+            if epoch is not None and epoch != state.resets:
+                state.in_flight_requests -= 1
+                state.in_flight_tokens -= tokens
+                return
+            self._refund(state, tokens, now)
 
-    def settle(self, key: str, reserved: int, used: int) -> None:
+    def settle(self, key: str, reserved: int, used: int, *, epoch: int | None = None) -> None:
         """Replace the ``reserved`` estimate by the ``used`` tokens."""
         with self._lock:
             now = self._clock()
             state = self._state(key, now)
-            for bucket in state.tokens.values():
-                bucket.give(reserved - used, now)
+            if epoch is None or epoch == state.resets:
+                for bucket in state.tokens.values():
+                    bucket.give(reserved - used, now)
             state.in_flight_requests -= 1
             state.in_flight_tokens -= reserved
 
     def pause(self, key: str, seconds: float) -> None:
-        """A 429 said wait ``seconds``: nobody on this budget starts before then."""
+        """A 429 said wait ``seconds``: the server's budget is spent, whatever was
+        configured. Nobody on this budget starts before then, and the buckets it speaks
+        for restart from empty at that time (one request's room, then refilling at their
+        rate: no burst after the pause): the per-minute ones, and the per-day ones too when the pause is longer
+        than a minute (a day's limit). Reservations granted before are stale
+        (``recheck`` queues them again)."""
         with self._lock:
             now = self._clock()
             state = self._state(key, now)
             state.not_before = max(state.not_before, now + seconds)
+            state.resets += 1
+            pause = state.not_before - now
+            for buckets, first in ((state.requests, 1.0), (state.tokens, 0.0)):
+                for bucket in buckets.values():
+                    if bucket.period <= MINUTE or pause > MINUTE:
+                        # A retry-after is when one request fits again: that one, then
+                        # the rate (for tokens, nothing is known of the next request).
+                        bucket.empty_until(pause, now, then=first)
+            # Every claim granted before is void (recheck re-queues the waiting ones);
+            # those still in flight are the server's to count now.
 
     def observe(self, key: str, info: RateLimitInfo | None) -> None:
         """Correct the local view from the server's headers; learn unset limits."""

@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import re
 import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -64,6 +65,41 @@ def _max_tokens(model: ChatModel, request: ChatRequest) -> int | None:
         return request.max_tokens
     value = getattr(getattr(model, "config", None), "max_tokens", None)
     return value if isinstance(value, int) else None
+
+
+class SharedBudgetWarning(UserWarning):
+    """A 429 came while this process's budget had room: someone else spends it too."""
+
+
+_WARNED: set[str] = set()
+
+
+def warn_if_shared(key: str, limiter: Any) -> None:
+    """Say once per budget that another client shares it, when the budget is this
+    process's own and configured (a learned one is expected to meet the server's 429s)."""
+    from synaptic_core.pacing._limiter import LocalRateLimiter  # noqa: PLC0415 (cycle)
+
+    limits = getattr(limiter, "limits", None)
+    configured = limits is not None and any(
+        value is not None
+        for value in (
+            limits.requests_per_minute,
+            limits.tokens_per_minute,
+            limits.requests_per_day,
+            limits.tokens_per_day,
+        )
+    )
+    if key in _WARNED or not configured or type(limiter) is not LocalRateLimiter:
+        return
+    _WARNED.add(key)
+    warnings.warn(
+        "a 429 came while this process's rate-limit budget had room: another process or "
+        "tool is spending the same limits; give every client one budget with "
+        'store = "redis://HOST:6379/0" in the profile\'s limits (pip install '
+        '"synaptic[redis]")',
+        SharedBudgetWarning,
+        stacklevel=2,
+    )
 
 
 class RateLimitedChatModel(ChatModel):
@@ -127,7 +163,28 @@ class RateLimitedChatModel(ChatModel):
             reservation.settle(None)
         self.limiter.observe(self.key, getattr(answer, "rate_limit", None))
 
+    def _turn(self, reservation: Reservation) -> Iterator[float]:
+        """The waits before this reservation may go: its own, then (after each) any a
+        429 added meanwhile (``recheck``: the budget was reset behind a pause)."""
+        wait = reservation.wait
+        recheck = getattr(reservation.limiter, "recheck", None)
+        while wait > 0:
+            yield wait
+            wait = recheck(reservation) if recheck is not None else 0.0
+            if wait > 0 and self.on_wait is not None:
+                self.on_wait(wait)
+
+    def _wait_sync(self, reservation: Reservation) -> None:
+        for wait in self._turn(reservation):
+            self._sleep(wait)
+
+    async def _wait(self, reservation: Reservation) -> None:
+        for wait in self._turn(reservation):
+            await self._asleep(wait)
+
     def _refused(self, reservation: Reservation, error: RateLimitError) -> None:
+        if reservation.wait == 0 and error.status_code == 429:
+            warn_if_shared(self.key, reservation.limiter)
         reservation.cancel()  # a 429 is not charged
         self.limiter.pause(self.key, error.retry_after if error.retry_after else 1.0)
         self.limiter.observe(self.key, error.rate_limit)
@@ -141,8 +198,7 @@ class RateLimitedChatModel(ChatModel):
     async def _chat(self, request: ChatRequest) -> ChatResponse:
         reservation = self._reserve(request)
         try:
-            if reservation.wait > 0:
-                await self._asleep(reservation.wait)
+            await self._wait(reservation)
             response = await self.model._chat(request)
         except RateLimitError as error:
             self._refused(reservation, error)
@@ -156,8 +212,7 @@ class RateLimitedChatModel(ChatModel):
     def _chat_sync(self, request: ChatRequest) -> ChatResponse:
         reservation = self._reserve(request)
         try:
-            if reservation.wait > 0:
-                self._sleep(reservation.wait)
+            self._wait_sync(reservation)
             response = self.model._chat_sync(request)
         except RateLimitError as error:
             self._refused(reservation, error)
@@ -172,8 +227,7 @@ class RateLimitedChatModel(ChatModel):
         reservation = self._reserve(request)
         chunks: list[AIMessageChunk] = []
         try:
-            if reservation.wait > 0:
-                await self._asleep(reservation.wait)
+            await self._wait(reservation)
             async for chunk in self.model._stream_chat(request):
                 if chunk.usage is not None or chunk.rate_limit is not None or not chunks:
                     chunks.append(chunk)
@@ -187,8 +241,7 @@ class RateLimitedChatModel(ChatModel):
         reservation = self._reserve(request)
         chunks: list[AIMessageChunk] = []
         try:
-            if reservation.wait > 0:
-                self._sleep(reservation.wait)
+            self._wait_sync(reservation)
             for chunk in self.model._stream_chat_sync(request):
                 if chunk.usage is not None or chunk.rate_limit is not None or not chunks:
                     chunks.append(chunk)
