@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 from synaptic_core import ChatModel, load_chat_model
 
@@ -22,8 +22,11 @@ try:
         BatchInputError,
         BatchJob,
         BatchPlan,
+        BatchProgress,
         BatchResult,
         BatchSource,
+        BatchStoppedEarlyError,
+        BatchStoppedError,
         BatchSummary,
         iter_output,
         read_batch_output,
@@ -37,55 +40,50 @@ def open_batch(
     source: BatchSource,
     model: ChatModel | str | Mapping[str, Any] | None = None,
     *,
-    output: str | os.PathLike[str] | None = None,
+    output: str | os.PathLike[str] | IO[bytes] | None = None,
     resume: bool = False,
     shard: tuple[int, int] | None = None,
     provider: str = "groq",
     max_in_flight: int = 256,
     config_file: str | os.PathLike[str] | None = None,
+    retry_failed: bool = False,
 ) -> BatchJob:
     """A live ``BatchJob`` over ``source`` (a path, or lines).
 
     ``model``: a spec or profile name (``"groq:openai/gpt-oss-20b"``, ``"fast"``: its
     ``limits`` and ``retry`` apply), or a ``ChatModel``; either way it overrides the
     bodies' ``model``. None: each body's ``model`` under ``provider``. Models the job
-    loads are closed with it (``with open_batch(...) as job``).
+    loads are closed with it (``with open_batch(...) as job``). ``output``: a path, or
+    an open binary stream (not resumable). ``resume`` runs the lines the output lacks
+    and those that failed in a retryable way; ``retry_failed`` every failed line too.
     """
+    options: dict[str, Any] = {
+        "output": output,
+        "resume": resume,
+        "shard": shard,
+        "max_in_flight": max_in_flight,
+        "retry_failed": retry_failed,
+    }
     if isinstance(model, ChatModel):
-        return BatchJob(
-            source, model, output=output, resume=resume, shard=shard, max_in_flight=max_in_flight
-        )
+        return BatchJob(source, model, **options)
     if model is not None:
         loaded = load_chat_model(model, config_file=config_file)
-        return BatchJob(
-            source,
-            loaded,
-            output=output,
-            resume=resume,
-            shard=shard,
-            max_in_flight=max_in_flight,
-            owns_models=True,
-        )
+        return BatchJob(source, loaded, owns_models=True, **options)
 
     def per_line(name: str) -> ChatModel:
         return load_chat_model(f"{provider}:{name}", config_file=config_file)
 
-    return BatchJob(
-        source,
-        per_line,
-        output=output,
-        resume=resume,
-        shard=shard,
-        max_in_flight=max_in_flight,
-        owns_models=True,
-    )
+    return BatchJob(source, per_line, owns_models=True, **options)
 
 
 __all__ = [
     "BatchInputError",
     "BatchJob",
     "BatchPlan",
+    "BatchProgress",
     "BatchResult",
+    "BatchStoppedEarlyError",
+    "BatchStoppedError",
     "BatchSummary",
     "iter_output",
     "open_batch",

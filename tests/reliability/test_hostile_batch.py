@@ -541,7 +541,9 @@ def test_the_key_never_reaches_an_api_output_line_nor_a_printed_error(
         )
         on(monkeypatch, groq.url)
         code, err = run(["batch", "in.jsonl", "-o", "out.jsonl", "--api", "--resume"], capsys)
-        assert code == 0, err
+        assert code == 1, err  # row-2 failed (401): a failed line is exit 1
+        assert "note: 1 line(s) failed" in err
+        assert KEY[4:] not in err
         (tmp_path / "again.jsonl.batch.json").write_text('{"batch_id": "batch_2"}\n')
         code, err = run(["batch", "in.jsonl", "-o", "again.jsonl", "--api", "--resume"], capsys)
     assert ids(tmp_path / "out.jsonl") == ["row-0", "row-1", "row-2"]

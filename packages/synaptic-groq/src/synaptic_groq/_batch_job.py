@@ -9,6 +9,12 @@ the batch ends, its output and error files (unordered, as Groq's) are joined by
 ``custom_id`` and appended to the output in input order. A batch that failed, expired or
 was cancelled is a typed error, after every line that did come back is written.
 
+A model given for every line (``model=``, ``-m``) is checked against ``GET /models``
+before anything is uploaded: a batch for a model that does not exist fails every line,
+hours later. Resuming submits the lines the output lacks and those whose output line
+failed in a retryable way (every failed line with ``retry_failed``); the new lines are
+appended and, read back, win over the failed ones.
+
 Output files can be far larger than memory should hold (80 MB for 1,000 long answers),
 so they are streamed to temporary files next to the output, indexed by ``custom_id``
 (an offset per submitted line), and copied over one line at a time. A line of Groq's
@@ -27,7 +33,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
-from synaptic_core import ChatRequest, InputError, PermissionDeniedError, SynapticError
+from synaptic_core import (
+    ChatRequest,
+    InputError,
+    ModelNotFoundError,
+    NotFoundError,
+    PermissionDeniedError,
+    SynapticError,
+    suggest,
+)
 from synaptic_groq._batches import BatchInfo, GroqBatchClient
 from synaptic_groq._config import GroqConfig
 from synaptic_groq._model import GroqChatModel
@@ -39,6 +53,7 @@ from synaptic_openai.batch import (
     OutputWriter,
     check_lines,
     check_output_path,
+    outcome_of,
     parse_line,
     scan_output,
 )
@@ -117,8 +132,11 @@ class GroqBatchJob:
     ``model`` overrides or supplies every body's ``model``; ``window`` is the completion
     window (``24h`` to ``7d``); ``poll_interval`` seconds between status checks
     (``on_progress(info)`` after each); ``resume`` continues the batch this output's
-    state file names, or submits only the lines the output lacks; ``max_line_bytes``
-    is the longest input line (longer is reported, never read whole).
+    state file names, or submits only the lines the output lacks (and those whose line
+    failed in a retryable way; every failed line with ``retry_failed``, which implies
+    ``resume``); ``max_line_bytes`` is the longest input line (longer is reported,
+    never read whole). ``written`` and ``failed`` count the lines appended, and those
+    of them that failed.
     """
 
     def __init__(
@@ -130,6 +148,7 @@ class GroqBatchJob:
         model: str | None = None,
         window: str = "24h",
         resume: bool = False,
+        retry_failed: bool = False,
         poll_interval: float = 10.0,
         on_progress: Callable[[BatchInfo], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -141,13 +160,15 @@ class GroqBatchJob:
         self.state = state_path(output)
         self.model = model
         self.window = window
-        self.resume = resume
+        self.resume = resume or retry_failed
+        self.retry_failed = retry_failed
         self.poll_interval = poll_interval
         self.on_progress = on_progress
         self._sleep = sleep
         self._checkers: dict[str, GroqChatModel] = {}
         self.info: BatchInfo | None = None
         self.written = 0
+        self.failed = 0
         # Lines of Groq's output and error files that could not be read: the first
         # MAX_SHOWN described, and how many in all.
         self.unreadable: list[str] = []
@@ -181,7 +202,24 @@ class GroqBatchJob:
                 "or write to another file"
             )
             raise InputError(msg)
-        return scan_output(self.output, repair=True).done
+        return scan_output(self.output, repair=True, retry_failed=self.retry_failed).done
+
+    async def check_model(self) -> None:
+        """Refuse a ``model`` the key cannot use (``GET /models``), naming close ones,
+        before anything is uploaded. A server without the list cannot refuse it."""
+        if not self.model:
+            return
+        try:
+            known = await self.client.models()
+        except NotFoundError:  # no GET /models here (a proxy): Groq's batch will say
+            return
+        if self.model in known:
+            return
+        msg = (
+            f"model {self.model!r} is not one this key can use on Groq{suggest(self.model, known)}"
+            f"; nothing was uploaded (`synaptic models --live` lists them)"
+        )
+        raise ModelNotFoundError(msg, provider="groq", status_code=404, code="model_not_found")
 
     def _payload(self, done: set[int]) -> tuple[bytes, int]:
         parts: list[bytes] = []
@@ -216,6 +254,7 @@ class GroqBatchJob:
         payload, count = self._payload(self._done())
         if count == 0:
             return None
+        await self.check_model()
         try:
             uploaded = await self.client.upload(payload, filename=f"{self.output.stem}.input.jsonl")
             info = await self.client.create(uploaded.id, completion_window=self.window)
@@ -229,9 +268,10 @@ class GroqBatchJob:
                     msg, provider="groq", status_code=403, code=exc.code, request_id=exc.request_id
                 ) from None
             raise
-        self.state.write_text(
-            json.dumps({"batch_id": info.id, "input_file_id": uploaded.id, "lines": count}) + "\n"
-        )
+        saved = {"batch_id": info.id, "input_file_id": uploaded.id, "lines": count}
+        if self.retry_failed:  # collecting must want the failed lines' new answers too
+            saved["retry_failed"] = True
+        self.state.write_text(json.dumps(saved) + "\n")
         return info
 
     # --- waiting and collecting -----------------------------------------------------
@@ -255,7 +295,11 @@ class GroqBatchJob:
         offset per line this job waits for), so memory does not grow with its size."""
         check_output_path(self.output)
         self.unreadable, self.unreadable_count = [], 0
-        done = scan_output(self.output, repair=True).done if self.output.exists() else set()
+        done = (
+            scan_output(self.output, repair=True, retry_failed=self.retry_failed).done
+            if self.output.exists()
+            else set()
+        )
         wanted = self._wanted(done)
         index: dict[int, tuple[IO[bytes], int]] = {}
         with contextlib.ExitStack() as stack:
@@ -331,6 +375,8 @@ class GroqBatchJob:
                     continue
                 writer.write(row)
                 self.written += 1
+                if outcome_of(row) != "ok":
+                    self.failed += 1
         finally:
             writer.close()
         return missing
@@ -353,6 +399,7 @@ class GroqBatchJob:
             check_output_path(self.output)  # before polling or paying for anything
             if batch_id is None and self.resume and self.state.exists():
                 batch_id = self._saved_batch_id()
+                self.retry_failed = self.retry_failed or self._saved_flag("retry_failed")
             if batch_id is None:
                 submitted = await self.submit()
                 if submitted is None:
@@ -375,6 +422,13 @@ class GroqBatchJob:
             msg = f"{self.state} does not name a batch; remove it to submit again"
             raise InputError(msg)
         return saved
+
+    def _saved_flag(self, name: str) -> bool:
+        try:
+            saved = decode_json(self.state.read_text())
+        except ValueError:
+            return False
+        return isinstance(saved, dict) and saved.get(name) is True
 
     def _raise_for(self, info: BatchInfo, missing: int) -> None:
         if info.status == "completed" and not missing:

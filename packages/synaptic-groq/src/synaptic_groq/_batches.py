@@ -1,7 +1,9 @@
 """``GroqBatchClient``: Groq's Batch API (files and batches), sync and async.
 
 Upload a JSONL file of batch lines (``purpose=batch``), create a batch from it, poll it,
-cancel it, list batches, download its output and error files (groq-api.md section 9).
+cancel it, list batches, download its output and error files (groq-api.md section 9),
+and list the models the key may name (``GET /models``: checked before an upload, since
+a batch for a model that does not exist fails every line a day later).
 Statuses and counts come back typed (``BatchInfo``, ``FileInfo``: unknown fields kept);
 failures are synaptic's typed errors (``not_available_for_plan`` is a
 ``PermissionDeniedError``). The transport is the same ``Backend`` as chat's, so tests
@@ -15,6 +17,7 @@ on the request so the backend's 64 MiB cap still guards every other response).
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import secrets
@@ -269,6 +272,19 @@ class GroqBatchClient:
             max_response_bytes=self.max_download_bytes,
         )
 
+    def _model_ids(self, response: HttpResponse) -> list[str]:
+        body = self._checked(response).content
+        try:
+            data: Any = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, or nested past any parser
+            data = None
+        entries = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            text = body.decode("utf-8", "replace")
+            msg = f"groq returned a model list that is not {{'data': [...]}}: {truncate(text, 300)}"
+            raise ParseError(msg, provider="groq", status_code=response.status_code)
+        return [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+
     def _batches(self, response: HttpResponse) -> list[BatchInfo]:
         body = self._checked(response).content
         try:
@@ -333,6 +349,10 @@ class GroqBatchClient:
         """Every batch of this key."""
         return self._batches(self.backend.send_sync(self._json_request("GET", "/batches")))
 
+    def models_sync(self) -> list[str]:
+        """The ids of the models this key may use (``GET /models``)."""
+        return self._model_ids(self.backend.send_sync(self._json_request("GET", "/models")))
+
     def download_sync(self, file_id: str) -> bytes:
         """A file's content in memory (a batch's output or error lines); a big output
         file is better streamed to disk with ``download_to_sync``."""
@@ -393,6 +413,10 @@ class GroqBatchClient:
     async def list(self) -> list[BatchInfo]:
         """Async ``list_sync``."""
         return self._batches(await self.backend.send(self._json_request("GET", "/batches")))
+
+    async def models(self) -> builtins.list[str]:  # ``list`` is a method here
+        """Async ``models_sync``."""
+        return self._model_ids(await self.backend.send(self._json_request("GET", "/models")))
 
     async def download(self, file_id: str) -> bytes:
         """Async ``download_sync`` (the file in memory; see ``download_to``)."""

@@ -17,18 +17,26 @@ from synaptic_openai.batch._lines import (
 )
 from synaptic_openai.batch._output import (
     BatchResult,
+    Outcome,
     OutputScan,
     OutputWriteError,
     OutputWriter,
     check_output_path,
     iter_output,
+    outcome_of,
     read_batch_output,
     result_from_error,
     result_from_response,
     result_from_row,
     scan_output,
 )
+from synaptic_openai.batch._progress import BatchProgress, BudgetRate, estimate_eta
 from synaptic_openai.batch._run import BatchJob, BatchPlan, BatchSummary, ready_for_bulk
+from synaptic_openai.batch._stops import (
+    BatchStoppedEarlyError,
+    BatchStoppedError,
+    refused_locally,
+)
 from synaptic_openai.batch._wire import (
     BodyError,
     error_body,
@@ -44,11 +52,16 @@ __all__ = [
     "BatchJob",
     "BatchLine",
     "BatchPlan",
+    "BatchProgress",
     "BatchResult",
     "BatchSource",
+    "BatchStoppedEarlyError",
+    "BatchStoppedError",
     "BatchSummary",
     "BodyError",
+    "BudgetRate",
     "LineReader",
+    "Outcome",
     "OutputScan",
     "OutputWriteError",
     "OutputWriter",
@@ -56,11 +69,14 @@ __all__ = [
     "check_lines",
     "check_output_path",
     "error_body",
+    "estimate_eta",
     "iter_output",
+    "outcome_of",
     "parse_line",
     "read_batch_output",
     "read_lines",
     "ready_for_bulk",
+    "refused_locally",
     "request_from_body",
     "response_to_body",
     "result_from_error",

@@ -5,6 +5,8 @@ A line is ``{"id", "custom_id", "response": {"status_code", "request_id", "body"
 finished either way. The writer appends and flushes each line the moment its request
 finishes (a crash or ``kill -9`` loses only the requests in flight); ``scan_output``
 reads what an interrupted job left, cutting a torn last line so ``--resume`` redoes it.
+A line may appear more than once (a failed line, then its rerun appended by
+``--resume``): the last one is the line's result, for the scan and the readers alike.
 A full disk is the same story: the line that did not fit is cut off, the error names
 the file and says that ``--resume`` goes on once there is room. Every line is scrubbed
 of remembered API keys as it is written (a hostile server may echo one in an answer or
@@ -21,9 +23,16 @@ import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
-from synaptic_core import ChatResponse, InputError, SynapticError, build_error, scrub_secrets
+from synaptic_core import (
+    ChatResponse,
+    InputError,
+    SynapticError,
+    build_error,
+    error_class_for,
+    scrub_secrets,
+)
 from synaptic_openai._response import parse_chat_response
 from synaptic_openai.batch._lines import digest, read_lines
 from synaptic_openai.batch._wire import decode_json, error_body, error_code, response_to_body
@@ -41,14 +50,28 @@ class OutputWriteError(SynapticError, OSError):
     same command with ``--resume`` (``resume=True``) goes on from there once the cause
     is fixed. ``path`` is the file; ``errno`` the system's error number."""
 
-    def __init__(self, path: Path, cause: OSError, *, lines: int, what: str = "write to") -> None:
+    def __init__(
+        self,
+        path: Path,
+        cause: OSError,
+        *,
+        lines: int,
+        what: str = "write to",
+        stream: str | None = None,
+    ) -> None:
         reason = cause.strerror or str(cause) or type(cause).__name__
         fix = "free some space" if cause.errno in _NO_ROOM else "fix that"
-        message = (
-            f"cannot {what} {path}: {reason}; the lines written before stay valid "
-            f"({lines} this run): {fix}, then run the same command again with --resume "
-            "to continue from there"
-        )
+        if stream is not None:  # a pipe cannot be resumed: say what was lost instead
+            message = (
+                f"cannot write to {stream}: {reason}; {lines} line(s) were written before "
+                "(write to a file to be able to resume)"
+            )
+        else:
+            message = (
+                f"cannot {what} {path}: {reason}; the lines written before stay valid "
+                f"({lines} this run): {fix}, then run the same command again with --resume "
+                "to continue from there"
+            )
         super().__init__(message)
         self.path = path
         self.errno = cause.errno
@@ -90,9 +113,55 @@ class BatchResult:
         """The answer's text (None when the line failed)."""
         return None if self.response is None else self.response.content
 
+    @property
+    def retryable(self) -> bool:
+        """Whether the line failed in a way that may pass another time (a 429 or 5xx
+        after its retries, a timeout): ``--resume`` runs such a line again."""
+        return outcome_of(self.row) == "retryable"
+
 
 def _line_id() -> str:
     return f"batch_req_{secrets.token_hex(12)}"
+
+
+Outcome = Literal["ok", "retryable", "failed"]
+"""What an output line says of its request: answered; failed in a way that may pass
+another time (``--resume`` runs it again); failed for good (``--retry-failed`` only)."""
+
+_RETRYABLE_CODES = frozenset(
+    {
+        # written for errors without an HTTP status (``error_code``: the class's name)
+        "request_timeout_error",
+        "network_error",
+        "stream_error",
+        "server_error",
+        "capacity_exceeded",
+        "rate_limit_exceeded",
+        "service_unavailable",
+        # Groq's error file for lines a batch did not get to
+        "batch_expired",
+        "batch_cancelled",
+        # refused by the budget before being sent (earlier versions wrote such lines)
+        "local_budget",
+    }
+)
+
+
+def outcome_of(row: Mapping[str, Any]) -> Outcome:
+    """Classify an output line (live or Batch API): a status of 200 without an error is
+    ``ok``; a status the retry layer retries (408, 429, 498, 5xx) or a failure without
+    one that is transient (a timeout, a dropped connection, a cut stream, a line Groq's
+    batch did not get to) is ``retryable``; anything else ``failed``."""
+    response = row.get("response")
+    status = response.get("status_code") if isinstance(response, Mapping) else None
+    error = row.get("error")
+    code = error.get("code") if isinstance(error, Mapping) else None
+    code = code if isinstance(code, str) else None
+    if status == 200 and not error:
+        return "ok"
+    if isinstance(status, int) and status != 200:
+        return "retryable" if error_class_for(status, code).default_retryable else "failed"
+    return "retryable" if code in _RETRYABLE_CODES else "failed"
 
 
 def result_from_response(custom_id: str, response: ChatResponse, line: int | None) -> BatchResult:
@@ -178,7 +247,10 @@ class OutputWriter:
 
     A write that fails (``ENOSPC``: the disk is full) raises ``OutputWriteError`` naming
     the file and ``--resume``; what of the line got out is cut off first, so the file
-    holds whole lines only, and later writes refuse (the job stops)."""
+    holds whole lines only, and later writes refuse (the job stops).
+
+    ``OutputWriter.to_stream(sys.stdout.buffer)`` writes to an open binary stream instead
+    (``-o -``), flushing after each line; it is neither truncated nor closed here."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -186,6 +258,19 @@ class OutputWriter:
         self._end = os.fstat(self._file.fileno()).st_size
         self.lines = 0
         self._failed: OutputWriteError | None = None
+        self._stream: str | None = None
+
+    @classmethod
+    def to_stream(cls, stream: IO[bytes], name: str = "standard output") -> OutputWriter:
+        """A writer appending to ``stream`` (named ``name`` in errors)."""
+        writer = cls.__new__(cls)
+        writer.path = Path("-")
+        writer._file = stream
+        writer._end = 0
+        writer.lines = 0
+        writer._failed = None
+        writer._stream = name
+        return writer
 
     def write(self, row: Mapping[str, Any]) -> None:
         """Append one line (``ValueError`` if it cannot be JSON: nothing is written)."""
@@ -196,9 +281,13 @@ class OutputWriter:
             raise RuntimeError(msg)
         data = encode_row(row)
         try:
-            written = 0
-            while written < len(data):  # a raw write may take part (the disk filling up)
-                written += self._file.write(data[written:]) or 0
+            if self._stream is not None:
+                self._file.write(data)
+                self._file.flush()  # a reader down the pipe sees each line as it finishes
+            else:
+                written = 0
+                while written < len(data):  # a raw write may take part (the disk filling up)
+                    written += self._file.write(data[written:]) or 0
         except OSError as exc:
             self._fail(exc)
         self._end += len(data)
@@ -207,37 +296,51 @@ class OutputWriter:
     def _fail(self, cause: OSError) -> None:
         """Cut off the part of the line that got out, then raise (and keep raising)."""
         assert self._file is not None
-        with contextlib.suppress(OSError):  # else the torn line stays: resume cuts it
-            os.ftruncate(self._file.fileno(), self._end)
-        self._failed = OutputWriteError(self.path, cause, lines=self.lines)
+        if self._stream is None:
+            with contextlib.suppress(OSError):  # else the torn line stays: resume cuts it
+                os.ftruncate(self._file.fileno(), self._end)
+        self._failed = OutputWriteError(self.path, cause, lines=self.lines, stream=self._stream)
         raise self._failed from None
 
     def close(self) -> None:
         if self._file is not None:
             file, self._file = self._file, None
-            file.close()
+            if self._stream is None:  # a stream is the caller's to close
+                file.close()
 
 
 @dataclass
 class OutputScan:
-    """What an existing output holds: ``done`` (digests of finished ``custom_id``s),
-    ``lines``, ``failed`` (lines with an error), ``torn`` (bytes of a torn last line
+    """What an existing output holds, one entry per ``custom_id`` (its last line wins):
+    ``done`` (digests of the ``custom_id``s not to run again: answered, or failed for
+    good unless ``retry_failed``), ``seen`` (digests of every ``custom_id`` in the file),
+    ``lines`` (distinct ``custom_id``s), ``failed`` (those whose last line failed),
+    ``rerun`` (those that failed and run again), ``torn`` (bytes of a torn last line
     that was cut off, 0 if none)."""
 
     done: set[int]
     lines: int = 0
     failed: int = 0
     torn: int = 0
+    seen: set[int] = field(default_factory=set)
+    rerun: int = 0
 
 
-def scan_output(path: str | os.PathLike[str], *, repair: bool) -> OutputScan:
+def scan_output(
+    path: str | os.PathLike[str], *, repair: bool, retry_failed: bool = False
+) -> OutputScan:
     """Read an output file an earlier run left. A last line without its newline (or not
     JSON) is torn: with ``repair`` it is cut off (its request runs again). A bad line
-    elsewhere is not ours to fix: ``InputError`` with its line number."""
+    elsewhere is not ours to fix: ``InputError`` with its line number.
+
+    A line that failed in a retryable way (a 429 or 5xx after its retries, a timeout)
+    is not done: resuming runs it again and appends the new line, which then wins. With
+    ``retry_failed`` every failed line runs again."""
     target = Path(path)
     scan = OutputScan(set())
     if not target.exists():
         return scan
+    outcomes: dict[int, Outcome] = {}
     if target.is_dir():
         msg = f"{target} is a directory: give the output a file name"
         raise InputError(msg)
@@ -270,11 +373,16 @@ def scan_output(path: str | os.PathLike[str], *, repair: bool) -> OutputScan:
                 scan.torn = len(raw) + rest
                 break
             assert isinstance(row, dict)
-            scan.done.add(digest(row["custom_id"]))
-            scan.lines += 1
-            if row.get("error"):
-                scan.failed += 1
+            outcomes[digest(row["custom_id"])] = outcome_of(row)  # a later line wins
             good_end += len(raw)
+    for key, outcome in outcomes.items():
+        scan.seen.add(key)
+        if outcome == "ok" or (outcome == "failed" and not retry_failed):
+            scan.done.add(key)
+        if outcome != "ok":
+            scan.failed += 1
+    scan.lines = len(outcomes)
+    scan.rerun = len(outcomes) - len(scan.done)
     if scan.torn and repair:
         with target.open("r+b") as file:
             file.truncate(good_end)
@@ -292,7 +400,8 @@ def _rest_of(file: IO[bytes]) -> tuple[int, bool]:
 
 
 def iter_output(path: str | os.PathLike[str], *, provider: str = "groq") -> Iterator[BatchResult]:
-    """Each line of an output file, read back typed (in file order)."""
+    """Each line of an output file, read back typed (in file order; a ``custom_id``
+    that ran again appears once per run: ``read_batch_output`` keeps the last)."""
     with Path(path).open("rb") as file:
         for number, raw in enumerate(read_lines(file, MAX_OUTPUT_LINE_BYTES), start=1):
             if not isinstance(raw, bytes):
@@ -323,5 +432,7 @@ def read_batch_output(
     path: str | os.PathLike[str], *, provider: str = "groq"
 ) -> dict[str, BatchResult]:
     """An output file as ``custom_id -> BatchResult`` (``.response`` or ``.error``):
-    the join Groq's unordered output needs, for live output and Batch API output alike."""
+    the join Groq's unordered output needs, for live output and Batch API output alike.
+    A ``custom_id`` written more than once (a failed line, then its rerun) maps to its
+    last line."""
     return {result.custom_id: result for result in iter_output(path, provider=provider)}

@@ -11,6 +11,14 @@ Each finished line is written (appended, flushed) the moment it finishes, before
 yielded; stopping the job (Ctrl-C, ``break``, cancelling the task) cancels the requests
 in flight, which refund their budget and write nothing, so ``resume=True`` redoes
 exactly them.
+
+A line is written as failed only if its request was sent (``_stops``): a request the
+budget refuses (a wait past ``max_wait``, a 429 asking for longer, its store failing)
+stops the job with ``BatchStoppedError`` instead, nothing written for it, and a job
+whose first lines all fail the same permanent way (a wrong key, a missing model) stops
+with ``BatchStoppedEarlyError`` before sending the rest. Resuming runs again the lines
+whose last output line failed in a retryable way (all failed lines with
+``retry_failed``).
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from synaptic_core import (
     ChatModel,
@@ -36,6 +44,7 @@ from synaptic_core import (
     model_chain,
 )
 from synaptic_core.pacing import RateLimitedChatModel, pace
+from synaptic_openai.batch._budget import allowed_wait, budget_rates, unwatch, watch
 from synaptic_openai.batch._lines import (
     MAX_LINE_BYTES,
     BatchLine,
@@ -53,6 +62,8 @@ from synaptic_openai.batch._output import (
     result_from_response,
     scan_output,
 )
+from synaptic_openai.batch._progress import BatchProgress, estimate_eta
+from synaptic_openai.batch._stops import Streak, budget_stop, never_sent, refused_locally
 from synaptic_openai.batch._wire import BodyError
 
 ModelSource = ChatModel | Callable[[str], ChatModel]
@@ -66,21 +77,26 @@ MAX_REQUEUES = 20
 class BatchPlan:
     """What a job will do: ``lines`` in the input, ``in_shard`` of them this machine's,
     ``done`` already in the output (resume), ``to_run`` the rest, ``torn`` bytes of a
-    torn last output line that was cut off."""
+    torn last output line that was cut off, ``rerun`` how many of ``to_run`` are in the
+    output as failed lines and run again (a retryable failure, or any with
+    ``retry_failed``)."""
 
     lines: int
     in_shard: int
     done: int
     to_run: int
     torn: int = 0
+    rerun: int = 0
 
 
 @dataclass
 class BatchSummary:
-    """Counts and rates of a run (so far)."""
+    """Counts and rates of a run (so far): ``failed`` lines, ``retryable`` of them
+    failed in a way that may pass another time (resuming runs them again)."""
 
     ok: int = 0
     failed: int = 0
+    retryable: int = 0
     skipped: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -155,13 +171,20 @@ class BatchJob:
     ``model`` name. ``output``: where finished lines go (None: only yielded);
     ``resume``: finish an output an earlier run left, without redoing a line;
     ``shard``: ``(k, n)`` runs every n-th line starting at the k-th (1-based), so n
-    machines sharing a budget (a Redis store) split one file.
+    machines sharing a budget (a Redis store) split one file. ``output`` may also be an
+    open binary stream (``sys.stdout.buffer``: ``-o -``), which cannot be resumed.
+    ``retry_failed``: when resuming, run again every line whose output line failed (by
+    default only those that failed in a retryable way run again).
 
     ``prepare()`` checks every line before anything is sent; ``async for result in
     job`` (or ``job.results_sync()``) runs it, yielding each line as it finishes.
     ``max_in_flight`` caps concurrency (the budget decides below it); ``lookahead``:
     start a request when the budget lets it go within that many seconds;
     ``max_line_bytes``: the longest input line (longer is reported, never read whole);
+    ``stop_after``: how many of the first lines failing the same permanent way stop the
+    job (they run one at a time until one is answered); ``outage_after``: how many lines
+    in a row failing after their retries stop it; ``on_progress(progress)`` is called at
+    most every ``progress_every`` seconds while the job runs (``progress()`` any time);
     ``clock`` and ``asleep`` are injectable for tests.
     """
 
@@ -170,13 +193,18 @@ class BatchJob:
         source: BatchSource,
         model: ModelSource,
         *,
-        output: str | os.PathLike[str] | None = None,
+        output: str | os.PathLike[str] | IO[bytes] | None = None,
         resume: bool = False,
         shard: tuple[int, int] | None = None,
         max_in_flight: int = 256,
         lookahead: float = 1.0,
         owns_models: bool = False,
         max_line_bytes: int = MAX_LINE_BYTES,
+        retry_failed: bool = False,
+        stop_after: int = 5,
+        outage_after: int = 20,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+        progress_every: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -188,12 +216,27 @@ class BatchJob:
         if max_in_flight < 1:
             msg = "max_in_flight must be at least 1"
             raise InputError(msg)
+        if stop_after < 1 or outage_after < 1:
+            msg = "stop_after and outage_after must be at least 1"
+            raise InputError(msg)
+        self._stream: IO[bytes] | None = None
+        path: str | os.PathLike[str] | None = None
+        if output is None or isinstance(output, str | os.PathLike):
+            path = output
+        elif resume or retry_failed:
+            msg = "a job writing to a stream cannot resume: give the output a file name"
+            raise InputError(msg)
+        else:
+            self._stream = output
         self._reader = LineReader(source, max_line_bytes=max_line_bytes)
         self._model_source = model
         self._models: dict[str | None, ChatModel] = {}
         self._owns_models = owns_models
-        self.output = None if output is None else Path(output)
-        self.resume = resume
+        self.output = None if path is None else Path(path)
+        self.resume = resume or retry_failed
+        self.retry_failed = retry_failed
+        self.on_progress = on_progress
+        self.progress_every = progress_every
         self.shard = shard
         self.max_in_flight = max_in_flight
         self.lookahead = lookahead
@@ -205,8 +248,12 @@ class BatchJob:
         self._ready_at = 0.0
         self._hooked: list[tuple[RateLimitedChatModel, Any]] = []
         self._requeued: dict[str, int] = {}
-        self._counted = {"lines": 0, "in_shard": 0, "done": 0}
+        self._counted = {"lines": 0, "in_shard": 0, "done": 0, "rerun": 0}
+        self._seen: set[int] = set()
         self._running: AsyncGenerator[BatchResult, None] | None = None
+        self._streak = Streak(first=stop_after, outage=outage_after)
+        self._in_flight = 0
+        self._reported = 0.0
 
     def __repr__(self) -> str:
         return f"BatchJob({self._reader.name!r}, output={self.output!r})"
@@ -243,10 +290,12 @@ class BatchJob:
 
         self._hooked.append((paced, previous))
         paced.on_wait = on_wait
+        watch(paced)
 
     def _unhook(self) -> None:
-        for paced, previous in self._hooked:
+        for paced, previous in reversed(self._hooked):
             paced.on_wait = previous
+            unwatch(paced)
         self._hooked.clear()
 
     # --- checking ---------------------------------------------------------------------
@@ -259,8 +308,12 @@ class BatchJob:
         self._counted["lines"] = ordinal + 1
         if self.shard is None or ordinal % self.shard[1] == self.shard[0] - 1:
             self._counted["in_shard"] += 1
-            if self._done and digest(line.custom_id) in self._done:
-                self._counted["done"] += 1
+            if self._seen:
+                key = digest(line.custom_id)
+                if key in self._done:
+                    self._counted["done"] += 1
+                elif key in self._seen:
+                    self._counted["rerun"] += 1
 
     def prepare(self) -> BatchPlan:
         """Check every line (``BatchInputError`` lists what is wrong, by line number)
@@ -279,6 +332,9 @@ class BatchJob:
 
     def _prepare(self) -> BatchPlan:
         scan = None
+        if self._stream is not None and (self.resume or self.retry_failed):
+            msg = "a job writing to a stream cannot resume: give the output a file name"
+            raise InputError(msg)
         if self.output is not None:
             check_output_path(self.output)  # a directory is not "an output with results"
             exists = self.output.exists() and self.output.stat().st_size > 0
@@ -289,11 +345,12 @@ class BatchJob:
                 )
                 raise InputError(msg)
             if self.resume:
-                scan = scan_output(self.output, repair=False)  # cut only once all is checked
-                self._done = scan.done
-        self._counted = {"lines": 0, "in_shard": 0, "done": 0}
+                # cut a torn line only once all is checked
+                scan = scan_output(self.output, repair=False, retry_failed=self.retry_failed)
+                self._done, self._seen = scan.done, scan.seen
+        self._counted = {"lines": 0, "in_shard": 0, "done": 0, "rerun": 0}
         checked = check_lines(self._reader, self._check)
-        strangers = self._done - checked.ids
+        strangers = self._seen - checked.ids
         if strangers and self.output is not None:
             msg = (
                 f"{self.output} has {len(strangers)} line(s) whose custom_id is not in "
@@ -305,7 +362,10 @@ class BatchJob:
             torn = scan_output(self.output, repair=True).torn
         in_shard, done = self._counted["in_shard"], self._counted["done"]
         self.summary.skipped = done
-        return BatchPlan(checked.lines, in_shard, done, in_shard - done, torn)
+        self._seen = set()  # what is left to run is known by ``_done`` alone
+        return BatchPlan(
+            checked.lines, in_shard, done, in_shard - done, torn, self._counted["rerun"]
+        )
 
     def _lines(self) -> Iterator[BatchLine]:
         ordinal = 0
@@ -328,6 +388,13 @@ class BatchJob:
         except asyncio.CancelledError:
             raise
         except RateLimitError as exc:
+            if refused_locally(exc):  # never sent: the job stops, the line is not written
+                raise budget_stop(exc, sent_429=False) from exc
+            allowed = allowed_wait(paced for paced, _ in self._hooked)
+            if exc.retry_after is not None and allowed is not None and exc.retry_after > allowed:
+                # Sent, but the server asks for a longer wait than the budget allows:
+                # no answer came, so nothing is written; resuming runs the line.
+                raise budget_stop(exc, sent_429=True) from exc
             # A 429 is the budget's, never the line's: run it again once the budget
             # allows (the limiter bounds that wait by max_wait), a few times at most.
             tries = self._requeued.get(line.custom_id, 0)
@@ -336,6 +403,8 @@ class BatchJob:
                 return line
             result = result_from_error(line.custom_id, exc, line.number)
         except Exception as exc:
+            if never_sent(exc):  # the budget's store failed: not the line's answer
+                raise budget_stop(exc, sent_429=False) from exc
             result = result_from_error(line.custom_id, exc, line.number)
         else:
             result = result_from_response(line.custom_id, response, line.number)
@@ -348,6 +417,10 @@ class BatchJob:
                 result = result_from_error(line.custom_id, error, line.number)
                 writer.write(result.row)
         self._count(result)  # counted as written, even if the job stops before yielding it
+        plan_total = self.plan.to_run if self.plan is not None else 0
+        stop = self._streak.update(result.error, left=plan_total - self.summary.finished)
+        if stop is not None:
+            raise stop
         return result
 
     def _count(self, result: BatchResult) -> None:
@@ -359,14 +432,18 @@ class BatchJob:
                 self.summary.output_tokens += usage.output_tokens
         else:
             self.summary.failed += 1
+            if result.retryable:
+                self.summary.retryable += 1
 
     def _blocked(self, in_flight: int) -> float | None:
         """0 when another request may start now; else how long to wait at most for
         that to change (None: until a request finishes)."""
         if in_flight >= self.max_in_flight:
             return None
-        if in_flight and self.summary.finished == 0:
-            return None  # the probe runs alone
+        if in_flight and self._streak.opening:
+            # The probe runs alone, and so do the lines after it while every one has
+            # failed the same job-wide way (a wrong key costs a few requests, not all).
+            return None
         ahead = self._ready_at - self._clock() - self.lookahead
         return ahead if ahead > 0 else 0.0
 
@@ -384,34 +461,93 @@ class BatchJob:
     def _collect(
         self, finished: set[asyncio.Task[Any]], in_flight: set[asyncio.Task[Any]], todo: _Todo
     ) -> list[BatchResult]:
+        """The finished tasks' results; the first error (a stop, a full disk) raised
+        once every task's outcome has been looked at."""
         results = []
+        errors: list[BaseException] = []
         for task in finished:
             in_flight.discard(task)
+            error = task.exception()
+            if error is not None:
+                errors.append(error)
+                continue
             result = task.result()
             if isinstance(result, BatchLine):
                 todo.again.append(result)  # refused with a 429: runs again
             else:
                 results.append(result)
+        if errors:
+            # A failed write names the file to fix; else the stop that came first.
+            raise next((e for e in errors if isinstance(e, OSError)), errors[0])
         return results
+
+    # --- progress ---------------------------------------------------------------------
+
+    def progress(self) -> BatchProgress:
+        """How far the job is, and the time left as the budget sees it."""
+        summary = self.summary
+        total = self.plan.to_run if self.plan is not None else 0
+        elapsed = summary.elapsed if summary.started else 0.0
+        rate = summary.finished / elapsed if elapsed > 0 else 0.0
+        remaining = max(0, total - summary.finished)
+        unstarted = max(0, remaining - self._in_flight)
+        rates, not_before = budget_rates(paced for paced, _ in self._hooked)
+        used = summary.input_tokens + summary.output_tokens
+        eta = estimate_eta(
+            unstarted,
+            rates,
+            tokens_per_line=used / summary.ok if summary.ok and used else None,
+            remaining=remaining,
+            observed_rate=rate or None,
+            not_before=not_before,
+        )
+        return BatchProgress(summary.finished, summary.failed, total, elapsed, rate, eta)
+
+    def _report(self, *, force: bool = False) -> None:
+        """Call ``on_progress`` if ``progress_every`` seconds passed since the last call."""
+        if self.on_progress is None:
+            return
+        now = self._clock()
+        if force or now - self._reported >= self.progress_every:
+            self._reported = now
+            self.on_progress(self.progress())
+
+    def _next_report(self) -> float | None:
+        if self.on_progress is None:
+            return None
+        return max(0.0, self._reported + self.progress_every - self._clock())
+
+    def _writer(self) -> OutputWriter | None:
+        if self._stream is not None:
+            return OutputWriter.to_stream(self._stream)
+        return None if self.output is None else OutputWriter(self.output)
 
     async def results(self) -> AsyncGenerator[BatchResult, None]:
         """Run the job, yielding each line as it finishes (already written)."""
         self.prepare()
-        writer = OutputWriter(self.output) if self.output is not None else None
+        writer = self._writer()
         in_flight: set[asyncio.Task[Any]] = set()
         todo = _Todo(self._lines())
-        self.summary.started = self._clock()
+        self.summary.started = self._reported = self._clock()
         try:
             while todo or in_flight:
                 await self._launch(todo, in_flight, writer)
+                self._in_flight = len(in_flight)
                 if not in_flight:  # lines to run again, and the budget is not there yet
                     await self._asleep(self._blocked(0) or 0)
+                    self._report()
                     continue
                 timeout = self._blocked(len(in_flight)) if todo else None
+                report = self._next_report()
+                if report is not None:  # wake up to report, even while nothing finishes
+                    timeout = report if timeout is None else min(timeout, report)
                 finished, _ = await asyncio.wait(
                     in_flight, timeout=timeout or None, return_when=asyncio.FIRST_COMPLETED
                 )
-                for result in self._collect(finished, in_flight, todo):
+                results = self._collect(finished, in_flight, todo)
+                self._in_flight = len(in_flight)
+                self._report()
+                for result in results:
                     yield result
         except BaseException:
             self.summary.stopped = True
@@ -424,6 +560,7 @@ class BatchJob:
             for task in in_flight:  # finished with the same error (a full disk): seen
                 if not task.cancelled():
                     task.exception()
+            self._in_flight = 0
             self.summary.ended = self._clock()
             if writer is not None:
                 writer.close()
@@ -456,6 +593,7 @@ class BatchJob:
     def close(self) -> None:
         """Remove the spooled input; close the models the job loaded itself."""
         self._reader.close()
+        self._unhook()  # checked but never run: the models' budgets are theirs again
         if self._owns_models:
             for model in self._models.values():
                 model.close()
@@ -474,6 +612,7 @@ class BatchJob:
             running, self._running = self._running, None
             await running.aclose()
         self._reader.close()
+        self._unhook()
         if self._owns_models:
             await self._close_models(release_only=False)
 
