@@ -101,7 +101,11 @@ def test_the_api_key_never_reaches_redis(redis_server: RedisServer) -> None:
     dump = json.dumps(
         [
             [k.decode(), {f.decode(): v.decode() for f, v in client.hgetall(k).items()}]
-            for k in client.keys("*")
+            for k in client.keys("synaptic:budget:*")
+        ]
+        + [
+            [k.decode(), [m.decode() for m in client.zrange(k, 0, -1)]]  # the workers
+            for k in client.keys("synaptic:workers:*")
         ]
     )
     assert KEY not in dump
@@ -186,9 +190,8 @@ def test_an_outage_can_raise_instead(redis_server: RedisServer) -> None:
 
 
 def test_a_slow_redis_keeps_waits_bounded(redis_server: RedisServer) -> None:
-    client = redis.Redis.from_url(redis_server.url, socket_timeout=0.2)
     limiter = RedisRateLimiter(
-        Limits(headroom=0, requests_per_minute=10), url=redis_server.url, client=client
+        Limits(headroom=0, requests_per_minute=10), url=redis_server.url, timeout=0.2
     )
     limiter.reserve("k", 0)
     blocker = redis.Redis.from_url(redis_server.url)

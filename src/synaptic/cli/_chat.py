@@ -315,35 +315,51 @@ def chat(
         overrides["retry"] = {"max_attempts": retries + 1}
     footer_wanted = sys.stderr.isatty() if show_usage is None else show_usage
     color = use_color(no_color)
-    with clean_warnings():
+    with clean_warnings():  # the whole command: a store or budget warning mid-answer too
         model = load_chat_model(spec, config_file=config_file, **overrides)
-    announce_waits(model)
-    with model:
-        if text is None:
-            if not _is_terminal(sys.stdin):
-                raise click.UsageError("give a prompt, or pipe one on standard input")
-            _conversation(model, system, timeout, footer_wanted=footer_wanted, color=color)
-            return
-        messages = _build_messages(system, text)
-        usage = Usage()
-        if as_json:
-            response = model.chat_sync(messages, timeout=timeout)
-            usage.first_chunk()
-            usage.end()
-            data = json.loads(response.model_dump_json())
-            data["usage_summary"] = usage.numbers(response)
-            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-            return
-        if no_stream:
-            response = model.chat_sync(messages, timeout=timeout)
-            usage.first_chunk()
-            usage.end()
-            click.echo(response.content)
-            answer: Any = response
-        else:
-            answer = stream_answer(model, messages, usage, timeout=timeout)
-        if footer_wanted:
-            click.echo(footer(usage.numbers(answer), color=color), err=True)
+        announce_waits(model)
+        with model:
+            _ask(model, text, system, timeout, as_json=as_json, no_stream=no_stream,
+                 footer_wanted=footer_wanted, color=color)  # fmt: skip
+
+
+def _ask(
+    model: ChatModel,
+    text: str | None,
+    system: str | None,
+    timeout: float | None,
+    *,
+    as_json: bool,
+    no_stream: bool,
+    footer_wanted: bool,
+    color: bool,
+) -> None:
+    """One question (or, with no text on a terminal, a conversation)."""
+    if text is None:
+        if not _is_terminal(sys.stdin):
+            raise click.UsageError("give a prompt, or pipe one on standard input")
+        _conversation(model, system, timeout, footer_wanted=footer_wanted, color=color)
+        return
+    messages = _build_messages(system, text)
+    usage = Usage()
+    if as_json:
+        response = model.chat_sync(messages, timeout=timeout)
+        usage.first_chunk()
+        usage.end()
+        data = json.loads(response.model_dump_json())
+        data["usage_summary"] = usage.numbers(response)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if no_stream:
+        response = model.chat_sync(messages, timeout=timeout)
+        usage.first_chunk()
+        usage.end()
+        click.echo(response.content)
+        answer: Any = response
+    else:
+        answer = stream_answer(model, messages, usage, timeout=timeout)
+    if footer_wanted:
+        click.echo(footer(usage.numbers(answer), color=color), err=True)
 
 
 def _conversation(

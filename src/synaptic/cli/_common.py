@@ -26,16 +26,17 @@ def clean_warnings() -> Iterator[None]:
     """Warnings raised inside (a retired model, plain HTTP to a remote host) become one
     ``warning: ...`` line each on stderr, once, without Python's source-line noise."""
     seen: set[str] = set()
-    with warnings.catch_warnings(record=True) as caught:
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        text = one_line(message) if isinstance(message, Warning) else " ".join(message.split())
+        if text not in seen:  # as it happens: a store outage mid-conversation shows then
+            seen.add(text)
+            click.echo(f"warning: {text}", err=True)
+
+    with warnings.catch_warnings():
         warnings.simplefilter("always")
-        try:
-            yield
-        finally:
-            for warning in caught:
-                text = one_line(warning.message)  # type: ignore[arg-type]
-                if text not in seen:
-                    seen.add(text)
-                    click.echo(f"warning: {text}", err=True)
+        warnings.showwarning = show
+        yield
 
 
 def use_color(no_color: bool) -> bool:

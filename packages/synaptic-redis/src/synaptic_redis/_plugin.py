@@ -1,4 +1,5 @@
-"""Registers the ``redis`` store (entry point ``redis`` in group ``synaptic.stores``)."""
+"""Registers the ``redis`` and ``rediss`` (TLS) stores (entry points of the same names in
+group ``synaptic.stores``: the store is looked up by the URL's scheme)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from synaptic_core import hookimpl
 
 
 def build_redis_store(limits: Any, *, header_periods: tuple[float, float]) -> Any:
-    """The store for ``limits.store = "redis://..."``."""
+    """The store for ``limits.store = "redis://..."`` or ``"rediss://..."``."""
     from synaptic_redis._limiter import RedisRateLimiter  # noqa: PLC0415
 
     return RedisRateLimiter(limits, header_periods=header_periods)
@@ -16,5 +17,6 @@ def build_redis_store(limits: Any, *, header_periods: tuple[float, float]) -> An
 
 @hookimpl
 def synaptic_register_stores(register: Any) -> None:
-    """Register ``redis``."""
+    """Register ``redis`` and ``rediss``."""
     register("redis", build_redis_store)
+    register("rediss", build_redis_store)

@@ -107,6 +107,55 @@ class Reservation:
             else:
                 self.limiter.refund(self.key, self.tokens)
 
+    # Async twins: a store with ``asettle`` / ``arefund`` / ``arecheck`` (Redis) talks to
+    # its server without blocking the event loop; any other store's sync methods are
+    # called as they are (in-memory, they never wait on I/O).
+
+    async def asettle(
+        self, used_tokens: int | None, rate_limit: RateLimitInfo | None = None
+    ) -> bool:
+        """``settle`` for async code. ``rate_limit`` (the response's headers) goes along
+        to a store that reads them in the same round trip (``settle_observes``): True
+        when it did, so the caller observes them itself only when it did not."""
+        asettle = getattr(self.limiter, "asettle", None)
+        if asettle is None:
+            self.settle(used_tokens)
+            return False
+        if self.done:
+            return False
+        self.done = True
+        used = self.tokens if used_tokens is None else used_tokens
+        options: dict[str, object] = {}
+        if getattr(self.limiter, "epochs", False):
+            options["epoch"] = self.epoch
+        observes = rate_limit is not None and bool(getattr(self.limiter, "settle_observes", False))
+        if observes:
+            options["rate_limit"] = rate_limit
+        await asettle(self.key, self.tokens, used, **options)
+        return observes
+
+    async def acancel(self) -> None:
+        """``cancel`` for async code."""
+        arefund = getattr(self.limiter, "arefund", None)
+        if arefund is None:
+            self.cancel()
+            return
+        if not self.done:
+            self.done = True
+            if getattr(self.limiter, "epochs", False):
+                await arefund(self.key, self.tokens, epoch=self.epoch)
+            else:
+                await arefund(self.key, self.tokens)
+
+    async def arecheck(self) -> float:
+        """After waiting: 0 to go, or the wait of a new claim when a 429 reset the budget
+        since this was granted (the store's ``arecheck``, else ``recheck``, else 0)."""
+        arecheck = getattr(self.limiter, "arecheck", None)
+        if arecheck is not None:
+            return float(await arecheck(self))
+        recheck = getattr(self.limiter, "recheck", None)
+        return 0.0 if recheck is None else float(recheck(self))
+
 
 @dataclass
 class _State:
@@ -260,9 +309,9 @@ class LocalRateLimiter:
         """A 429 said wait ``seconds``: the server's budget is spent, whatever was
         configured. Nobody on this budget starts before then, and the buckets it speaks
         for restart from empty at that time (one request's room, then refilling at their
-        rate: no burst after the pause): the per-minute ones, and the per-day ones too when the pause is longer
-        than a minute (a day's limit). Reservations granted before are stale
-        (``recheck`` queues them again)."""
+        rate: no burst after the pause): the per-minute ones, and the per-day ones too
+        when the pause is longer than a minute (a day's limit). Claims granted before
+        are stale (``recheck`` queues them again)."""
         with self._lock:
             now = self._clock()
             state = self._state(key, now)

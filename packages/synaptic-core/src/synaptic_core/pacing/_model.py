@@ -179,8 +179,13 @@ class RateLimitedChatModel(ChatModel):
             self._sleep(wait)
 
     async def _wait(self, reservation: Reservation) -> None:
-        for wait in self._turn(reservation):
+        """``_turn`` for async code: a store's ``arecheck`` never blocks the loop."""
+        wait = reservation.wait
+        while wait > 0:
             await self._asleep(wait)
+            wait = await reservation.arecheck()
+            if wait > 0 and self.on_wait is not None:
+                self.on_wait(wait)
 
     def _refused(self, reservation: Reservation, error: RateLimitError) -> None:
         if reservation.wait == 0 and error.status_code == 429:
@@ -193,20 +198,95 @@ class RateLimitedChatModel(ChatModel):
         if named is not None and learn is not None:
             learn(self.key, *named)
 
+    # --- the async twins: a store with async methods (Redis) never blocks the loop ----
+    # A store without them (in-process: no I/O) goes through the sync helpers above.
+
+    async def _areserve(self, request: ChatRequest) -> Reservation:
+        areserve = getattr(self.limiter, "areserve", None)
+        if areserve is None:
+            return self._reserve(request)
+        tokens = self.estimator.estimate(request, _max_tokens(self.model, request))
+        reservation: Reservation = await areserve(self.key, tokens)
+        if reservation.wait > 0:
+            if self.on_wait is not None:
+                self.on_wait(reservation.wait)
+            if LISTENERS:
+                from synaptic_core.telemetry._observe import waited  # noqa: PLC0415
+
+                waited(reservation.wait)
+        return reservation
+
+    async def _aobserve(self, info: Any) -> None:
+        aobserve = getattr(self.limiter, "aobserve", None)
+        if aobserve is None:
+            self.limiter.observe(self.key, info)
+        else:
+            await aobserve(self.key, info)
+
+    async def _adone(self, request: ChatRequest, reservation: Reservation, answer: Any) -> None:
+        if getattr(self.limiter, "aobserve", None) is None:
+            self._done(request, reservation, answer)
+            return
+        usage = getattr(answer, "usage", None)
+        info = getattr(answer, "rate_limit", None)
+        used = None if usage is None else usage.input_tokens + usage.output_tokens
+        # Settle and read the headers in one round trip when this model's store granted
+        # the reservation (not a Redis outage's local fallback: the headers go to Redis).
+        observed = await reservation.asettle(
+            used, info if reservation.limiter is self.limiter else None
+        )
+        if usage is not None:
+            self.estimator.learn(request, usage.input_tokens, usage.output_tokens)
+        if not observed:
+            await self._aobserve(info)
+
+    async def _arefused(self, reservation: Reservation, error: RateLimitError) -> None:
+        apause = getattr(self.limiter, "apause", None)
+        if apause is None:
+            self._refused(reservation, error)
+            return
+        if reservation.wait == 0 and error.status_code == 429:
+            warn_if_shared(self.key, reservation.limiter)
+        await reservation.acancel()  # a 429 is not charged
+        await apause(self.key, error.retry_after if error.retry_after else 1.0)
+        await self._aobserve(error.rate_limit)
+        named = limit_in_message(error.message)
+        alearn = getattr(self.limiter, "alearn", None)
+        learn = getattr(self.limiter, "learn", None)
+        if named is not None and alearn is not None:
+            await alearn(self.key, *named)
+        elif named is not None and learn is not None:
+            learn(self.key, *named)
+
+    async def _astream_failed(
+        self,
+        request: ChatRequest,
+        reservation: Reservation,
+        chunks: list[AIMessageChunk],
+        error: BaseException,
+    ) -> None:
+        """``_stream_failed`` and ``_finish_cut`` for async code."""
+        if isinstance(error, RateLimitError) and not chunks:
+            await self._arefused(reservation, error)
+        elif not chunks:
+            await reservation.acancel()
+        else:
+            await self._adone(request, reservation, AIMessageChunk.merge(chunks))
+
     # --- calls ----------------------------------------------------------------------
 
     async def _chat(self, request: ChatRequest) -> ChatResponse:
-        reservation = self._reserve(request)
+        reservation = await self._areserve(request)
         try:
             await self._wait(reservation)
             response = await self.model._chat(request)
         except RateLimitError as error:
-            self._refused(reservation, error)
+            await self._arefused(reservation, error)
             raise
         except BaseException:
-            reservation.cancel()
+            await reservation.acancel()
             raise
-        self._done(request, reservation, response)
+        await self._adone(request, reservation, response)
         return response
 
     def _chat_sync(self, request: ChatRequest) -> ChatResponse:
@@ -224,7 +304,7 @@ class RateLimitedChatModel(ChatModel):
         return response
 
     async def _stream_chat(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
-        reservation = self._reserve(request)
+        reservation = await self._areserve(request)
         chunks: list[AIMessageChunk] = []
         try:
             await self._wait(reservation)
@@ -233,9 +313,9 @@ class RateLimitedChatModel(ChatModel):
                     chunks.append(chunk)
                 yield chunk
         except BaseException as error:
-            self._stream_failed(request, reservation, chunks, error)
+            await self._astream_failed(request, reservation, chunks, error)
             raise
-        self._done(request, reservation, AIMessageChunk.merge(chunks))
+        await self._adone(request, reservation, AIMessageChunk.merge(chunks))
 
     def _stream_chat_sync(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
         reservation = self._reserve(request)
