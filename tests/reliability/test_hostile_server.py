@@ -78,7 +78,7 @@ def everything_about(error: BaseException) -> str:
 
 
 def assert_no_key(text: str) -> None:
-    assert KEY not in text
+    assert KEY[:12] not in text  # not even a prefix (a message cut through the key)
     assert json_escaped(KEY) not in text
     assert json_escaped(KEY).upper() not in text
 
@@ -141,7 +141,7 @@ def test_the_cli_gives_up_at_its_timeout_and_has_a_generous_default(
     assert err.startswith("error: timed out: the request's timeout of 0.5s passed")
     with pytest.raises(SystemExit):
         main(["chat", "--help"])
-    assert "[default: 600.0; x>=0]" in " ".join(capsys.readouterr()[0].split())
+    assert "[default: 600.0;" in " ".join(capsys.readouterr()[0].split())
 
 
 # --- 2. the key never leaks --------------------------------------------------------------
@@ -151,6 +151,14 @@ ECHOES = {
         "200 OK", f"<html>your key {KEY}</html>".encode(), content_type="text/html"
     ),
     "200 wrong shape": response("200 OK", json.dumps({"unexpected": KEY}).encode()),
+    # The message keeps 300 characters of the body, the body field 2,000: a cut through
+    # the key must not leave its prefix behind.
+    "200 not JSON, key at the message's cut": response(
+        "200 OK", b"A" * 275 + KEY.encode(), content_type="text/html"
+    ),
+    "500 key at the body's cut": response(
+        "500 Internal Server Error", b"B" * 1990 + KEY.encode(), content_type="text/html"
+    ),
     "401 escaped key": response(
         "401 Unauthorized",
         ('{"error": {"message": "Invalid API Key: ' + json_escaped(KEY) + '"}}').encode(),
@@ -398,3 +406,77 @@ def test_load_chat_model_remembers_the_key_for_scrubbing() -> None:
     model = load_chat_model("groq:openai/gpt-oss-20b", environ={"GROQ_API_KEY": KEY})
     assert scrub(f"x{KEY}y") == "x[REDACTED]y"
     model.close()  # type: ignore[attr-defined]
+
+
+# --- the key in an answer, and a key HTTP cannot carry ----------------------------------
+
+
+def test_the_cli_never_prints_a_key_a_server_puts_in_its_answer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streamed with the key split across chunks, whole, and as JSON: the answer is shown
+    with ``[REDACTED]`` in the key's place, everything else as sent."""
+    half = len(KEY) // 2
+    pieces = ["your key: ", KEY[:half], KEY[half:], " (keep it safe)"]
+    events = [
+        json.dumps(
+            {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": piece}}]}
+        ).encode()
+        for piece in pieces
+    ]
+    stop = {
+        "id": "c",
+        "model": "m",
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+    }
+    streamed = sse(*events, json.dumps(stop).encode(), b"[DONE]")
+    whole = response("200 OK", chat_body(f"your key: {KEY} (keep it safe)"))
+    monkeypatch.setenv("GROQ_API_KEY", KEY)
+    for answer, args in ((streamed, []), (whole, ["--no-stream"]), (whole, ["--json"])):
+        with HostileServer(reply(answer)) as server:
+            monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
+            with pytest.raises(SystemExit) as info:
+                main(["chat", "-m", "groq:openai/gpt-oss-20b", *args, "hi"])
+        out, err = capsys.readouterr()
+        assert info.value.code == 0, err
+        assert_no_key(out + err)
+        assert "your key: [REDACTED] (keep it safe)" in out
+
+
+def test_a_key_with_a_character_http_cannot_carry_is_a_config_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pasted = "gsk_pasted_key_0123456789\u00a0"
+    with pytest.raises(ConfigError) as info:
+        GroqConfig(pasted, "openai/gpt-oss-20b")
+    assert "NO-BREAK SPACE at position 26" in str(info.value)
+    assert pasted.strip() not in everything_about(info.value)
+    monkeypatch.setenv("GROQ_API_KEY", pasted)
+    with pytest.raises(SystemExit) as exit_:
+        main(["chat", "-m", "groq:openai/gpt-oss-20b", "hi"])
+    _, err = capsys.readouterr()
+    assert exit_.value.code == 1
+    assert err.startswith("error: ")
+    assert "NO-BREAK SPACE" in err
+    assert pasted.strip() not in err
+
+
+def test_a_proxy_in_the_environment_never_sees_a_loopback_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTP_PROXY and friends apply to remote hosts (as httpx does), never to this
+    machine: the embedded emulator works behind a corporate proxy setting, and a key
+    meant for a loopback server never travels to the proxy."""
+    with HostileServer(reply(response("502 Bad Gateway", b"proxy"))) as proxy:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with HostileServer(reply(response("200 OK", chat_body("direct")))) as server:
+            for host in ("127.0.0.1", "localhost"):
+                config = GroqConfig(
+                    KEY, "openai/gpt-oss-20b", base_url=f"http://{host}:{server.port}/openai/v1"
+                )
+                with GroqChatModel(config, HttpBackend()) as model:
+                    assert model.chat_sync("hi").content == "direct"
+        assert proxy.requests == []

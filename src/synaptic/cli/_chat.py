@@ -144,15 +144,20 @@ def stream_answer(
     """Print the answer as it streams; return the merged chunks (merged as they come, so
     memory follows the answer's size, not its number of chunks)."""
     from synaptic_core import ChunkMerger  # noqa: PLC0415
+    from synaptic_core._secrets import StreamScrubber  # noqa: PLC0415
 
     merger = ChunkMerger()
-    with model.stream_chat_sync(messages, timeout=timeout) as stream:
-        for chunk in stream:
-            merger.add(chunk)
-            if chunk.content:
-                usage.first_chunk()
-                sys.stdout.write(chunk.content)
-                sys.stdout.flush()
+    shown = StreamScrubber()  # a server may echo the key, even split across chunks
+    try:
+        with model.stream_chat_sync(messages, timeout=timeout) as stream:
+            for chunk in stream:
+                merger.add(chunk)
+                if chunk.content:
+                    usage.first_chunk()
+                    sys.stdout.write(shown.feed(chunk.content))
+                    sys.stdout.flush()
+    finally:  # what was held back is shown, also when the stream fails
+        sys.stdout.write(shown.flush())
     usage.end()
     sys.stdout.write("\n")
     sys.stdout.flush()
@@ -242,11 +247,12 @@ def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Most tokens to generate.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=0, max=1e9),
     default=DEFAULT_TIMEOUT,
     show_default=True,
-    help="Give up after this many seconds (the whole answer, from connecting to its last "
-    "byte; a server that drips bytes is cut off too); 0: no limit.",
+    help="Give up on a request after this many seconds (from connecting to the answer's "
+    "last byte; a server that drips bytes is cut off too; each retry gets its own); "
+    "0: no limit.",
 )
 @click.option(
     "--retries",
@@ -298,6 +304,8 @@ def chat(
     """
     from synaptic_core import load_chat_model  # noqa: PLC0415
 
+    if timeout is not None and timeout != timeout:  # NaN passes a range check
+        raise click.BadParameter("must be a number of seconds", param_hint="--timeout")
     timeout = timeout or None  # 0: no limit
     text = None if prompt in (None, "-") else _argument_text(str(prompt), encoding)
     piped = _stdin_bytes()
@@ -334,7 +342,10 @@ def _ask(
     footer_wanted: bool,
     color: bool,
 ) -> None:
-    """One question (or, with no text on a terminal, a conversation)."""
+    """One question (or, with no text on a terminal, a conversation). What a server
+    sends is shown with remembered keys scrubbed: the command never prints a key."""
+    from synaptic_core._secrets import scrub  # noqa: PLC0415
+
     if text is None:
         if not _is_terminal(sys.stdin):
             raise click.UsageError("give a prompt, or pipe one on standard input")
@@ -348,13 +359,13 @@ def _ask(
         usage.end()
         data = json.loads(response.model_dump_json())
         data["usage_summary"] = usage.numbers(response)
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(scrub(json.dumps(data, indent=2, ensure_ascii=False)))
         return
     if no_stream:
         response = model.chat_sync(messages, timeout=timeout)
         usage.first_chunk()
         usage.end()
-        click.echo(response.content)
+        click.echo(scrub(response.content))
         answer: Any = response
     else:
         answer = stream_answer(model, messages, usage, timeout=timeout)

@@ -385,7 +385,9 @@ def error_class_for(
 
 
 def truncate(text: str, limit: int = _MESSAGE_LIMIT) -> str:
-    """Shorten ``text`` to ``limit`` characters, saying how much was cut."""
+    """Shorten ``text`` to ``limit`` characters, saying how much was cut. Remembered keys
+    are scrubbed first: a cut through a key would leave a prefix no later scrub finds."""
+    text = scrub(text)
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... [{len(text) - limit} more characters]"

@@ -42,6 +42,7 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_CONNECTIONS = 256
 DEFAULT_MAX_KEEPALIVE = 128
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # far above any chat answer; stops runaways
+_LOOPBACK = ("all://127.0.0.1", "all://localhost", "all://[::1]")
 
 
 def plain_headers(headers: httpx.Headers) -> dict[str, str]:
@@ -158,6 +159,10 @@ class HttpBackend:
             ),
             "follow_redirects": False,
             "trust_env": True,
+            # Proxies from the environment (HTTP_PROXY, ...) apply, except to this machine:
+            # a loopback server (the embedded emulator) is never reached through a proxy,
+            # and a key meant for it never goes to one.
+            "mounts": {pattern: None for pattern in _LOOPBACK},
         }
 
     def _url(self, url: str) -> httpx.URL:

@@ -105,6 +105,36 @@ def scrub(text: str) -> str:
     return text
 
 
+class StreamScrubber:
+    """Scrub text that arrives in pieces (a streamed answer on a terminal): a key split
+    across two pieces is still caught, because the last ``len(longest key) - 1``
+    characters are held back until the next piece (or ``flush``) shows how they go on."""
+
+    __slots__ = ("_pending",)
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, text: str) -> str:
+        """What may be shown of the text so far (scrubbed), holding back a possible key's
+        start."""
+        if not _SECRETS:
+            pending, self._pending = self._pending, ""
+            return pending + text
+        hold = max(len(secret) for secret in list(_SECRETS)) - 1
+        clean = scrub(self._pending + text)
+        if len(clean) <= hold:
+            self._pending = clean
+            return ""
+        self._pending = clean[len(clean) - hold :]
+        return clean[: len(clean) - hold]
+
+    def flush(self) -> str:
+        """The rest (the stream ended)."""
+        pending, self._pending = self._pending, ""
+        return scrub(pending)
+
+
 def scrub_optional(text: str | None) -> str | None:
     """:func:`scrub` for a field that may be ``None``."""
     return None if text is None else scrub(text)

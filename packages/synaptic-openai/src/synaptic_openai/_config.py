@@ -37,11 +37,24 @@ UNSET: Any = _Unset()
 
 
 def check_header_value(name: str, value: str) -> str:
-    """Refuse CR, LF and NUL in a header value (they would split or end the header)."""
+    """Refuse CR, LF and NUL in a header value (they would split or end the header), and
+    any character that is not ASCII (HTTP cannot carry it: a non-breaking space or a
+    curly quote pasted with a key), before anything is sent: the encoder's own error
+    would quote the whole value, key included."""
     if any(c in value for c in "\r\n\x00"):
         msg = (
             f"{name} contains a line break or NUL character; remove it "
             "(check for a trailing newline)"
+        )
+        raise ConfigError(msg)
+    if not value.isascii():
+        import unicodedata  # noqa: PLC0415 (rare path)
+
+        at, char = next((i, c) for i, c in enumerate(value) if not c.isascii())
+        what = unicodedata.name(char, f"U+{ord(char):04X}")
+        msg = (
+            f"{name} contains a character HTTP headers cannot carry ({what} at position "
+            f"{at + 1}); copy it again as plain text (a paste often adds such characters)"
         )
         raise ConfigError(msg)
     return value
