@@ -480,3 +480,28 @@ def test_a_proxy_in_the_environment_never_sees_a_loopback_request(
                 with GroqChatModel(config, HttpBackend()) as model:
                     assert model.chat_sync("hi").content == "direct"
         assert proxy.requests == []
+
+
+def test_a_stream_request_answered_with_a_plain_200_is_read_as_what_it_is() -> None:
+    """A server that ignores ``stream``, sends an error with a 200 or a gateway's HTML:
+    before, each was a retryable 'connection cut' StreamError and the server's words were
+    lost; now the error is the typed one, and a whole completion is one chunk."""
+    overloaded = b'{"error": {"message": "model overloaded", "type": "invalid_request_error"}}'
+    cases: list[tuple[bytes, type[SynapticError] | None, str]] = [
+        (response("200 OK", overloaded), SynapticError, "model overloaded"),
+        (response("200 OK", b"<html>gateway</html>", content_type="text/html"), ParseError, ""),
+        (response("200 OK", chat_body("whole answer")), None, "whole answer"),
+    ]
+    for answer, error, text in cases:
+        with HostileServer(reply(answer)) as server:
+            model = model_for(server)
+            if error is None:
+                chunks = list(model.stream_chat_sync("hi"))
+                assert [c.content for c in chunks] == [text]
+                assert chunks[0].finish_reason == "stop"
+                continue
+            with pytest.raises(error) as info:
+                list(model.stream_chat_sync("hi"))
+            assert text in str(info.value)
+            assert "cut" not in str(info.value)
+            assert info.value.status_code == 200

@@ -29,6 +29,7 @@ from synaptic_core import (
     SynapticError,
     error_from_response,
     remember_secret,
+    response_to_chunk,
     to_request,
     unencodable_text_error,
 )
@@ -70,6 +71,12 @@ def warn_if_insecure(base_url: str) -> None:
             InsecureTransportWarning,
             stacklevel=4,
         )
+
+
+def _is_event_stream(headers: Mapping[str, str]) -> bool:
+    """Whether a stream request's answer is one (no content type: assume it is)."""
+    kind = headers.get("content-type")
+    return kind is None or kind.lower().lstrip().startswith("text/event-stream")
 
 
 class OpenAIChatModel(ChatModel):
@@ -172,6 +179,13 @@ class OpenAIChatModel(ChatModel):
             problem = "is JSON nested too deeply to read"
         raise shape_error(provider, status, headers, body, problem)
 
+    def _whole(self, status: int, headers: Mapping[str, str], body: bytes) -> AIMessageChunk:
+        """A 2xx answer to a stream request that is not a stream (a server that ignores
+        ``stream``, an error sent with a 200, a gateway's HTML page): read as ``chat()``
+        reads an answer, so its error is the typed one with the server's words, and a
+        whole completion is one chunk."""
+        return response_to_chunk(self._response(HttpResponse(status, headers, body)))
+
     def _assembler(
         self, request: ChatRequest, status: int, headers: Mapping[str, str]
     ) -> StreamAssembler:
@@ -197,6 +211,10 @@ class OpenAIChatModel(ChatModel):
             if not 200 <= response.status_code < 300:
                 body = await response.aread()
                 raise self._error(response.status_code, response.headers, body)
+            if not _is_event_stream(response.headers):
+                body = await response.aread()
+                yield self._whole(response.status_code, response.headers, body)
+                return
             assembler = self._assembler(request, response.status_code, response.headers)
             try:
                 async for data in response.aiter_bytes():
@@ -217,6 +235,9 @@ class OpenAIChatModel(ChatModel):
         with self.backend.stream_sync(self._http_request(request, stream=True)) as response:
             if not 200 <= response.status_code < 300:
                 raise self._error(response.status_code, response.headers, response.read())
+            if not _is_event_stream(response.headers):
+                yield self._whole(response.status_code, response.headers, response.read())
+                return
             assembler = self._assembler(request, response.status_code, response.headers)
             try:
                 for data in response.iter_bytes():
