@@ -354,7 +354,7 @@ def test_models_live_reports_a_nested_list_as_one_error_line(
             main(["models", "--live"])
     _out, err = capsys.readouterr()
     assert info.value.code == 1
-    assert err.startswith("error: groq returned a model list that is not")
+    assert err.startswith("error: groq returned a model list that is JSON nested too deeply")
     assert len(err.splitlines()) == 1
     assert "RecursionError" not in err
 

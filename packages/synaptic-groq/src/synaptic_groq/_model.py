@@ -108,14 +108,17 @@ class GroqChatModel(OpenAIChatModel):
     def _models(self, response: HttpResponse) -> list[ModelInfo]:
         if not 200 <= response.status_code < 300:
             raise self._error(response.status_code, response.headers, response.content)
+        problem = "is not {'data': [...]}"
         try:
             data: Any = json.loads(response.content)
-        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+        except ValueError:
             data = None
+        except RecursionError:
+            data, problem = None, "is JSON nested too deeply to read"
         entries = data.get("data") if isinstance(data, dict) else None
         if not isinstance(entries, list):
             text = response.content.decode("utf-8", "replace")
-            msg = f"groq returned a model list that is not {{'data': [...]}}: {truncate(text, 300)}"
+            msg = f"groq returned a model list that {problem}: {truncate(text, 300)}"
             raise ParseError(
                 msg, provider="groq", status_code=response.status_code, body=truncate(text, 2000)
             )
