@@ -647,3 +647,249 @@ def test_files_and_batches_answer_malformed_input() -> None:
         assert rows[None]["error"]["code"] == "invalid_request"  # the deep line: no custom_id
         assert rows["tools"]["response"]["status_code"] == 400
         assert_serves(emulator)
+
+
+# --- scalar fields, numeric keywords, repeated headers (the newcomer's trial) ------------
+
+
+HUGE_LITERAL = "1" + "0" * 400  # a valid JSON integer no float can hold
+
+
+def raw_chat(**fields: str) -> bytes:
+    """A chat body whose ``fields`` are raw JSON text (``1e999``, 400-digit integers)."""
+    extra = "".join(f', "{name}": {text}' for name, text in fields.items())
+    return json.dumps(chat_body())[:-1].encode() + extra.encode() + b"}"
+
+
+SCALARS = {
+    "max_tokens a string": ("max_tokens", '"x"', "'max_tokens' : value must be an integer"),
+    "max_tokens true": ("max_tokens", "true", "'max_tokens' : value must be an integer"),
+    "max_tokens negative": ("max_tokens", "-3", "'max_tokens' : number must be at least 1"),
+    "max_tokens zero": ("max_tokens", "0", "'max_tokens' : number must be at least 1"),
+    "max_tokens a fraction": ("max_tokens", "0.5", "'max_tokens' : value must be an integer"),
+    "max_tokens an array": ("max_tokens", "[]", "'max_tokens' : value must be an integer"),
+    "max_tokens 1e308": ("max_tokens", "1e308", "'max_tokens' : value must be an integer"),
+    "max_tokens 1e999": ("max_tokens", "1e999", "'max_tokens' : value must be an integer"),
+    "max_completion_tokens a string": (
+        "max_completion_tokens",
+        '"5"',
+        "'max_completion_tokens' : value must be an integer",
+    ),
+    "seed a string": ("seed", '"1"', "'seed' : value must be an integer"),
+    "top_p a string": ("top_p", '"1"', "'top_p' : value must be a number"),
+    "top_p 1e999": ("top_p", "1e999", "'top_p' : value must be a number"),
+    "user a number": ("user", "5", "'user' : value must be a string"),
+    "reasoning_effort a number": (
+        "reasoning_effort",
+        "5",
+        "'reasoning_effort' : value must be a string",
+    ),
+    "service_tier a number": ("service_tier", "5", "'service_tier' : value must be a string"),
+    "temperature a string": ("temperature", '"x"', "'temperature' : value must be a number"),
+    "temperature negative": ("temperature", "-1", "'temperature' : number must be at least 0"),
+    "model a number": ("model", "5", "'model' : value must be a string"),
+    "messages a string": ("messages", '"hi"', "'messages' : value must be an array"),
+}
+
+
+@pytest.mark.parametrize("name", list(SCALARS))
+def test_a_scalar_field_of_the_wrong_type_or_range_gets_a_400_naming_it(
+    shared: GroqEmulator, name: str
+) -> None:
+    field, text, message = SCALARS[name]
+    status, _, body = post_raw(shared.port, raw_chat(**{field: text}))
+    assert status == 400
+    error = groq_error(body)
+    assert error["param"] == field
+    assert error["message"] == message
+    assert_serves(shared)
+
+
+def test_well_formed_scalars_are_still_accepted(shared: GroqEmulator) -> None:
+    fields = {
+        "max_tokens": 5,
+        "max_completion_tokens": 7,
+        "seed": -4,
+        "top_p": 1,
+        "temperature": 0.0,
+        "user": "u",
+        "reasoning_effort": "low",
+        "service_tier": "on_demand",
+    }
+    response = chat(shared, chat_body(**fields))
+    assert response.status_code == 200
+    assert response.json()["x_groq"]["seed"] == -4
+
+
+@pytest.mark.parametrize("keyword", ["minItems", "minLength", "minimum", "maxLength"])
+def test_a_numeric_keyword_too_large_for_a_float_is_a_400_not_a_500(
+    shared: GroqEmulator, keyword: str
+) -> None:
+    kind = "array" if keyword == "minItems" else "number" if keyword == "minimum" else "string"
+    schema = f'{{"type": "{kind}", "{keyword}": {HUGE_LITERAL}}}'
+    for literal in (HUGE_LITERAL, "1e999"):
+        response_format = (
+            '{"type": "json_schema", "json_schema": {"name": "x", "schema": '
+            + schema.replace(HUGE_LITERAL, literal)
+            + "}}"
+        )
+        status, _, body = post_raw(shared.port, raw_chat(response_format=response_format))
+        assert status == 400, body
+        error = groq_error(body)
+        assert error["param"] == "response_format"
+        assert error["message"].startswith(f"'{keyword}' must be a finite")
+    assert_serves(shared)
+
+
+def test_two_content_lengths_are_refused_at_once() -> None:
+    with GroqEmulator(body_timeout=30.0) as emulator:
+        payload = json.dumps(chat_body()).encode()
+        for second in (len(payload), len(payload) + 10):
+            data = head(len(payload)).replace(
+                b"\r\n\r\n", f"\r\ncontent-length: {second}\r\n\r\n".encode()
+            )
+            started = time.monotonic()
+            status, _, body = exchange(emulator.port, data + payload)
+            assert time.monotonic() - started < 2.0
+            assert status == 400
+            assert groq_error(body)["message"] == (
+                "the request carries more than one content-length header"
+            )
+        assert_serves(emulator)
+
+
+def test_the_foreground_cli_logs_an_internal_failure_on_one_line() -> None:
+    script = (
+        "import sys\n"
+        "from synaptic_groq.emulator import GroqEmulator\n"
+        "def broken(self, *args, **kwargs):\n"
+        "    raise RuntimeError('a bug in the emulator')\n"
+        "GroqEmulator.chat = broken\n"
+        "from synaptic.cli._emulator import emulator\n"
+        "emulator(['--port', '0'])\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line, line
+        port = int(line.split("127.0.0.1:")[1].split("/")[0].split(" ")[0])
+        for _ in range(2):
+            status, _, body = post_raw(port, json.dumps(chat_body()).encode())
+            assert status == 500
+            groq_error(body, "internal_server_error")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    lines = [line for line in stderr.splitlines() if "a bug in the emulator" in line]
+    assert len(lines) == 1, stderr
+    assert "WARNING synaptic.emulator" in lines[0]
+    assert "Traceback" not in stderr
+
+
+def ask_schema(emulator: GroqEmulator, schema: dict[str, Any]) -> httpx.Response:
+    response_format = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+    return chat(emulator, chat_body("hi", response_format=response_format))
+
+
+HONOURED = {
+    "minProperties adds an optional property": (
+        {
+            "type": "object",
+            "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+            "required": ["a"],
+            "minProperties": 2,
+        },
+        {"a": "hi", "b": 1},
+    ),
+    "minProperties adds generic ones": (
+        {"type": "object", "minProperties": 2},
+        {"property_1": "hi", "property_2": "hi"},
+    ),
+    "maxProperties": (
+        {"type": "object", "properties": {"a": {}, "b": {}}, "maxProperties": 1},
+        {"a": "hi"},
+    ),
+    "exclusiveMaximum": ({"type": "number", "exclusiveMaximum": 1}, 0.0),
+    "multipleOf": ({"type": "integer", "multipleOf": 7, "minimum": 10}, 14),
+    "maxLength": ({"type": "string", "minLength": 1, "maxLength": 1}, "h"),
+    "unique booleans": (
+        {"type": "array", "minItems": 2, "uniqueItems": True, "items": {"type": "boolean"}},
+        [True, False],
+    ),
+    "a huge optional property is left out": (
+        {
+            "type": "object",
+            "properties": {
+                "a": {"type": "string"},
+                "big": {"type": "array", "minItems": 10_000_000},
+            },
+        },
+        {"a": "hi"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HONOURED))
+def test_generated_instances_honour_their_schema(shared: GroqEmulator, name: str) -> None:
+    schema, expected = HONOURED[name]
+    response = ask_schema(shared, schema)
+    assert response.status_code == 200, response.text
+    answer = json.loads(response.json()["choices"][0]["message"]["content"])
+    assert answer == expected
+    assert type(answer) is type(expected)
+    assert_serves(shared)
+
+
+REFUSED = {
+    "pattern": (
+        {"type": "string", "pattern": "^[0-9]+$"},
+        "the emulator cannot generate strings for 'pattern'",
+    ),
+    "minLength above maxLength": (
+        {"type": "string", "minLength": 2, "maxLength": 1},
+        "no string satisfies 'minLength' 2 and 'maxLength' 1",
+    ),
+    "three unique booleans": (
+        {"type": "array", "minItems": 3, "uniqueItems": True, "items": {"type": "boolean"}},
+        "no array has 3 unique items",
+    ),
+    "minProperties without room": (
+        {
+            "type": "object",
+            "properties": {"a": {"type": "string"}},
+            "required": ["a"],
+            "minProperties": 2,
+            "additionalProperties": False,
+        },
+        "the emulator cannot make the 2 properties 'minProperties' asks for",
+    ),
+    "a missing $ref target": (
+        {"$ref": "#/$defs/Nope"},
+        "'$ref' target '#/$defs/Nope' is not in the schema",
+    ),
+    "a remote $ref": (
+        {"$ref": "http://example.com/schema.json"},
+        "remote $ref is not supported",
+    ),
+    "impossible integer bounds": (
+        {"type": "integer", "multipleOf": 7, "minimum": 10, "maximum": 13},
+        "no integer satisfies",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_a_schema_the_emulator_cannot_honour_is_a_400(shared: GroqEmulator, name: str) -> None:
+    schema, message = REFUSED[name]
+    response = ask_schema(shared, schema)
+    assert response.status_code == 400
+    error = groq_error(response.content)
+    assert error["param"] == "response_format"
+    assert error["message"].startswith(message)
+    assert_serves(shared)

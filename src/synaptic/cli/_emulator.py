@@ -3,10 +3,45 @@
 from __future__ import annotations
 
 import errno
+import logging
 import sys
 from typing import Any
 
 import click
+
+
+class _OneLine(logging.Formatter):
+    """A record on one line: the traceback QuietLog attaches to a first report is left
+    out (the message already carries the error's repr)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text
+        record.exc_info, record.exc_text = None, None
+        try:
+            return super().format(record).replace("\n", " ")
+        finally:
+            record.exc_info, record.exc_text = saved
+
+
+def _log_to_stderr() -> None:
+    """Show the emulator's warnings (internal failures, accept() trouble) on stderr.
+
+    Why: the library's loggers only carry a ``NullHandler``, so a foreground
+    ``synaptic emulator`` answered 500s and said nothing. A handler is added only if
+    neither the ``synaptic.emulator`` hierarchy nor the root logger has a real one.
+    """
+    logger = logging.getLogger("synaptic.emulator")
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(not isinstance(h, logging.NullHandler) for h in current.handlers):
+            return
+        current = current.parent if current.propagate else None
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_OneLine("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
 
 
 @click.command()
@@ -83,6 +118,7 @@ def emulator(
             "(or name the keys it accepts with --api-key)",
             err=True,
         )
+    _log_to_stderr()
     plan = Scenario.load(scenario) if scenario else None
     server = GroqEmulator(
         host,

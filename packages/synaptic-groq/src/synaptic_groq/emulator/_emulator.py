@@ -311,7 +311,9 @@ class GroqEmulator:
         """404 for unknown ids, 400 ``model_decommissioned`` for retired ones, and 404
         ``model_not_found`` for the ids retired from free tiers on 2026-08-16 (Groq's
         answer for those, groq-api.md section 9)."""
-        if not isinstance(model, str) or not model:
+        if model is not None and not isinstance(model, str):
+            raise _bad("'model' : value must be a string", "model")
+        if not model:
             raise _bad("'model' : property 'model' is missing", "model")
         info = CATALOG.get(model)
         retired = (
@@ -355,14 +357,13 @@ class GroqEmulator:
         if isinstance(stop, list) and len(stop) > 4:
             raise _bad("'stop' : maximum number of items is 4", "stop")
         _check_modes(body)
-        temperature = body.get("temperature", 1)
-        if not isinstance(temperature, int | float) or not 0 <= temperature <= 2:
-            raise _bad("'temperature' : number must be at most 2", "temperature")
         return body
 
     @staticmethod
     def _validate_messages(messages: Any) -> None:
-        if not isinstance(messages, list) or not messages:
+        if not isinstance(messages, list):
+            raise _bad("'messages' : value must be an array", "messages")
+        if not messages:
             raise _bad("'messages' : minimum number of items is 1", "messages")
         for index, message in enumerate(messages):
             if not isinstance(message, dict):

@@ -279,9 +279,15 @@ class Connection:
             await self.write(reply)
             return None
         headers: dict[str, str] = {}
+        repeated = False
         for line in lines[1:]:
             name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
+            name = name.strip().lower()
+            repeated = repeated or (name == "content-length" and name in headers)
+            headers[name] = value.strip()
+        if repeated:  # RFC 9112 6.3: which body length is meant cannot be told; refuse
+            await self._refuse(400, "the request carries more than one content-length header")
+            return None
         if version == "HTTP/1.0" or headers.get("connection", "").lower() == "close":
             self.open = False
         body = await self._body(headers)

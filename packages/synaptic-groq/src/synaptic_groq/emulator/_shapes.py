@@ -10,6 +10,7 @@ code can rely on them. Messages are walked once, as ``validate`` already did.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from synaptic_groq.emulator import _wire as wire
@@ -35,8 +36,47 @@ def _must(ok: bool, where: str, kind: str, param: str) -> None:
         raise bad(f"'{where}' : value must be {kind}", param)
 
 
+_INTEGERS = ("max_completion_tokens", "max_tokens", "seed")
+_STRINGS = ("user", "reasoning_effort", "service_tier")
+_RANGES = {"temperature": (0, 2), "top_p": (0, 1)}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_scalars(body: dict[str, Any]) -> None:
+    """400 for a sampling or routing field of the wrong type or out of its range: a
+    fixed handful of ``dict`` lookups, whatever the body holds.
+
+    Why: ``"max_tokens": "x"``, ``true``, ``-3``, ``1e999`` (``inf`` once parsed) were
+    answered 200, and ``"temperature": "x"`` was told "number must be at most 2".
+    """
+    for name in _INTEGERS:
+        value = body.get(name)
+        if value is None:
+            continue
+        _must(_is_int(value), name, "an integer", name)
+        if name != "seed" and value < 1:
+            raise bad(f"'{name}' : number must be at least 1", name)
+    for name, (low, high) in _RANGES.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        number = _is_int(value) or (isinstance(value, float) and math.isfinite(value))
+        _must(number, name, "a number", name)
+        if value < low:
+            raise bad(f"'{name}' : number must be at least {low}", name)
+        if value > high:
+            raise bad(f"'{name}' : number must be at most {high}", name)
+    for name in _STRINGS:
+        value = body.get(name)
+        _must(value is None or isinstance(value, str), name, "a string", name)
+
+
 def check_shapes(body: dict[str, Any]) -> None:
     """400 for any field the emulator reads whose JSON type is wrong."""
+    check_scalars(body)
     if "stream" in body:
         _must(
             body["stream"] is None or isinstance(body["stream"], bool),
