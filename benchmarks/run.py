@@ -109,7 +109,7 @@ def ratio(ours: float, theirs: float, lower_is_better: bool) -> str:
     return f"{value:.2f}x"
 
 
-PARTS = ("emulator", "bulk", "batch", "otel", "hostile")
+PARTS = ("emulator", "bulk", "batch", "otel", "hostile", "spent")
 
 
 def part(name: str) -> dict[str, Any]:
