@@ -47,6 +47,7 @@ def open_batch(
     max_in_flight: int = 256,
     config_file: str | os.PathLike[str] | None = None,
     retry_failed: bool = False,
+    timeout: float | None = None,
 ) -> BatchJob:
     """A live ``BatchJob`` over ``source`` (a path, or lines).
 
@@ -56,6 +57,7 @@ def open_batch(
     loads are closed with it (``with open_batch(...) as job``). ``output``: a path, or
     an open binary stream (not resumable). ``resume`` runs the lines the output lacks
     and those that failed in a retryable way; ``retry_failed`` every failed line too.
+    ``timeout``: seconds each request may take, whole (None: no limit of the job's own).
     """
     options: dict[str, Any] = {
         "output": output,
@@ -63,6 +65,7 @@ def open_batch(
         "shard": shard,
         "max_in_flight": max_in_flight,
         "retry_failed": retry_failed,
+        "timeout": timeout,
     }
     if isinstance(model, ChatModel):
         return BatchJob(source, model, **options)

@@ -437,6 +437,15 @@ def _run_api(
     help="Seconds between status checks (--api).",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Most seconds one request may take, whole (live; 0: no limit). A line that "
+    "times out is written as failed; --resume runs it again.",
+)
+@click.option(
     "--progress/--no-progress",
     "show_progress",
     default=True,
@@ -455,6 +464,7 @@ def batch(
     max_in_flight: int,
     window: str,
     poll_interval: float,
+    timeout: float,
     show_progress: bool,
 ) -> None:
     """Run every line of INPUT.jsonl (Groq/OpenAI batch lines) and write OUTPUT.jsonl.
@@ -466,6 +476,7 @@ def batch(
     """
     from synaptic.batch import BatchInputError, open_batch  # noqa: PLC0415
     from synaptic_core import SynapticError  # noqa: PLC0415
+    from synaptic_openai.batch._output import check_not_input  # noqa: PLC0415
 
     source: Any = sys.stdin.buffer if input_path == "-" else input_path
     if output == STDOUT and (resume or retry_failed):
@@ -477,6 +488,8 @@ def batch(
             "--api needs OUTPUT to be a file, not '-': the batch id is kept next to it"
         )
     try:
+        if output != STDOUT:
+            check_not_input(source, output)  # before anything is read or sent
         with clean_warnings():
             if api:
                 if shard is not None:
@@ -503,6 +516,7 @@ def batch(
                 max_in_flight=max_in_flight,
                 config_file=config_file,
                 retry_failed=retry_failed,
+                timeout=timeout or None,
             )
             _run_live(job, input_path, output, show_progress=show_progress)
     except BatchInputError as error:

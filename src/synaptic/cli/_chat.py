@@ -15,6 +15,7 @@ Input that is not valid UTF-8 is never a crash: it is decoded with ``--encoding`
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -304,7 +305,7 @@ def chat(
     """
     from synaptic_core import load_chat_model  # noqa: PLC0415
 
-    if timeout is not None and timeout != timeout:  # NaN passes a range check
+    if timeout is not None and math.isnan(timeout):  # NaN passes a range check
         raise click.BadParameter("must be a number of seconds", param_hint="--timeout")
     timeout = timeout or None  # 0: no limit
     text = None if prompt in (None, "-") else _argument_text(str(prompt), encoding)

@@ -187,6 +187,8 @@ def attach(client: httpx.Client | httpx.AsyncClient) -> bool:
     transports = [client._transport, *client._mounts.values()]
     attached = True
     for transport in transports:
+        if transport is None:  # a mount that means "no proxy": the main transport serves it
+            continue
         pool = getattr(transport, "_pool", None)
         inner = getattr(pool, "_network_backend", None)
         if inner is None:

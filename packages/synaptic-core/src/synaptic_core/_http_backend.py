@@ -144,6 +144,10 @@ class HttpBackend:
         ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
         self._urls: dict[str, httpx.URL] = {}
+        # Async clients whose every pool honours the deadline at each socket operation:
+        # those need no ``asyncio.wait_for``, which on Python < 3.12 can swallow a cancel
+        # that arrives as the request completes (a Ctrl-C that does not stop a job).
+        self._bounded: weakref.WeakSet[httpx.AsyncClient] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         return f"HttpBackend(timeout={self.timeout}, connect_timeout={self.connect_timeout})"
@@ -162,7 +166,7 @@ class HttpBackend:
             # Proxies from the environment (HTTP_PROXY, ...) apply, except to this machine:
             # a loopback server (the embedded emulator) is never reached through a proxy,
             # and a key meant for it never goes to one.
-            "mounts": {pattern: None for pattern in _LOOPBACK},
+            "mounts": dict.fromkeys(_LOOPBACK),
         }
 
     def _url(self, url: str) -> httpx.URL:
@@ -207,7 +211,8 @@ class HttpBackend:
             import httpx  # noqa: PLC0415 (lazy by design)
 
             client = httpx.AsyncClient(transport=self._async_transport, **self._client_options())
-            attach_deadline(client)
+            if attach_deadline(client):
+                self._bounded.add(client)
             self._async_clients[loop] = client
         return client
 
@@ -239,9 +244,9 @@ class HttpBackend:
         )
         token = ENDS.set(guard.ends)
         try:
-            if guard.deadline is None:
+            if guard.deadline is None or client in self._bounded:
                 response = await client.send(built, stream=True)
-            else:  # also bounds transports that are not httpcore's (MockTransport)
+            else:  # a transport that is not httpcore's (MockTransport): bound it here
                 response = await asyncio.wait_for(client.send(built, stream=True), guard.deadline)
         except asyncio.TimeoutError:
             raise guard.deadline_error() from None

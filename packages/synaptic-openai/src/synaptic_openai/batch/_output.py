@@ -48,7 +48,9 @@ class OutputWriteError(SynapticError, OSError):
     """An output line could not be written (a full disk, a quota, an I/O error). The
     lines written before it stay valid (the one that did not fit is cut off), so the
     same command with ``--resume`` (``resume=True``) goes on from there once the cause
-    is fixed. ``path`` is the file; ``errno`` the system's error number."""
+    is fixed. ``path`` is the file; ``errno`` the system's error number. Also raised
+    when the output cannot be opened at all (``what="open"``: ``/proc/version``, a
+    read-only file) or read back to resume (``what="read"``), before anything is sent."""
 
     def __init__(
         self,
@@ -61,7 +63,17 @@ class OutputWriteError(SynapticError, OSError):
     ) -> None:
         reason = cause.strerror or str(cause) or type(cause).__name__
         fix = "free some space" if cause.errno in _NO_ROOM else "fix that"
-        if stream is not None:  # a pipe cannot be resumed: say what was lost instead
+        if what == "open":  # nothing was written: there is nothing to resume
+            message = (
+                f"cannot open {path} to write the output: {reason}; {fix}, or give -o "
+                "(output=) a regular file in a folder you can write to"
+            )
+        elif what == "read":
+            message = (
+                f"cannot read {path} to resume it: {reason}; fix that (its permissions, "
+                "say), or give -o (output=) another file"
+            )
+        elif stream is not None:  # a pipe cannot be resumed: say what was lost instead
             message = (
                 f"cannot write to {stream}: {reason}; {lines} line(s) were written before "
                 "(write to a file to be able to resume)"
@@ -90,6 +102,24 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
         msg = f"{target}: the folder {folder} does not exist; create it or write elsewhere"
         raise InputError(msg)
     return target
+
+
+def check_not_input(source: object, output: str | os.PathLike[str]) -> None:
+    """``InputError`` if ``output`` names the input file ``source`` (the same path, or
+    the same file by another name: ``os.path.samefile``): appending answers to the
+    input, or resuming from it, would corrupt it. Checked before anything is read."""
+    if not isinstance(source, str | os.PathLike):
+        return
+    same = os.path.abspath(source) == os.path.abspath(output)
+    if not same:
+        with contextlib.suppress(OSError):  # either missing: not the same file
+            same = os.path.samefile(source, output)
+    if same:
+        msg = (
+            f"OUTPUT {output} is the input file {source}: give -o (output=) another file; "
+            "nothing was read or sent"
+        )
+        raise InputError(msg)
 
 
 @dataclass(frozen=True)
@@ -254,8 +284,15 @@ class OutputWriter:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._file: IO[bytes] | None = self.path.open("ab", buffering=0)
-        self._end = os.fstat(self._file.fileno()).st_size
+        try:
+            self._file: IO[bytes] | None = self.path.open("ab", buffering=0)
+        except OSError as exc:  # a file that cannot take appends (/proc/version), a lock
+            raise OutputWriteError(self.path, exc, lines=0, what="open") from None
+        try:
+            self._end = os.fstat(self._file.fileno()).st_size
+        except OSError as exc:
+            self._file.close()
+            raise OutputWriteError(self.path, exc, lines=0, what="open") from None
         self.lines = 0
         self._failed: OutputWriteError | None = None
         self._stream: str | None = None
@@ -335,7 +372,12 @@ def scan_output(
 
     A line that failed in a retryable way (a 429 or 5xx after its retries, a timeout)
     is not done: resuming runs it again and appends the new line, which then wins. With
-    ``retry_failed`` every failed line runs again."""
+    ``retry_failed`` every failed line runs again.
+
+    Every line must be an output line (it has ``response`` or ``error``, as Groq's
+    output lines do): a batch input line (``custom_id`` and ``body``) is refused with its
+    line number rather than counted as done, so an OUTPUT that is a copy of the input
+    runs nothing by mistake."""
     target = Path(path)
     scan = OutputScan(set())
     if not target.exists():
@@ -359,6 +401,7 @@ def scan_output(
             except ValueError:
                 row = None
             valid = isinstance(row, dict) and isinstance(row.get("custom_id"), str)
+            _not_input(row, number, target)
             if not raw.strip() and complete:
                 good_end += len(raw)
                 continue
@@ -387,6 +430,19 @@ def scan_output(
         with target.open("r+b") as file:
             file.truncate(good_end)
     return scan
+
+
+def _not_input(row: object, number: int, target: Path) -> None:
+    """Refuse a line with a ``custom_id`` that is not an output line (a batch input
+    line, say): it has neither ``response`` nor ``error``, so it must not count as done."""
+    if not isinstance(row, dict) or not isinstance(row.get("custom_id"), str):
+        return  # not JSON, or no custom_id: torn, or refused as before
+    if "response" not in row and "error" not in row:
+        msg = (
+            f"OUTPUT line {number} is not a batch output line (no response or error): "
+            f"is OUTPUT ({target}) the input file? Write the output to another file"
+        )
+        raise InputError(msg)
 
 
 def _rest_of(file: IO[bytes]) -> tuple[int, bool]:

@@ -56,7 +56,9 @@ from synaptic_openai.batch._lines import (
 )
 from synaptic_openai.batch._output import (
     BatchResult,
+    OutputWriteError,
     OutputWriter,
+    check_not_input,
     check_output_path,
     result_from_error,
     result_from_response,
@@ -163,6 +165,38 @@ class _Todo:
         return line
 
 
+def _cancelling() -> bool:
+    """Whether the running task was asked to stop. ``asyncio.wait_for`` (which bounds a
+    request with a ``timeout`` on Python 3.10 and 3.11) swallows a cancel that arrives
+    as its request finishes: the job then re-cancels, and drops the line unwritten."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    return bool(cancelling()) if cancelling is not None else False
+
+
+def _check_options(
+    shard: tuple[int, int] | None,
+    max_in_flight: int,
+    stop_after: int,
+    outage_after: int,
+    timeout: float | None,
+) -> None:
+    if shard is not None:
+        k, n = shard
+        if not (isinstance(k, int) and isinstance(n, int) and 1 <= k <= n):
+            msg = f"shard must be (k, n) with 1 <= k <= n, got {shard!r}"
+            raise InputError(msg)
+    if max_in_flight < 1:
+        msg = "max_in_flight must be at least 1"
+        raise InputError(msg)
+    if stop_after < 1 or outage_after < 1:
+        msg = "stop_after and outage_after must be at least 1"
+        raise InputError(msg)
+    if timeout is not None and not timeout > 0:  # NaN too
+        msg = f"timeout must be a number of seconds above 0 (or None), got {timeout!r}"
+        raise InputError(msg)
+
+
 class BatchJob:
     """A batch input run live against a chat model.
 
@@ -183,7 +217,9 @@ class BatchJob:
     ``max_line_bytes``: the longest input line (longer is reported, never read whole);
     ``stop_after``: how many of the first lines failing the same permanent way stop the
     job (they run one at a time until one is answered); ``outage_after``: how many lines
-    in a row failing after their retries stop it; ``on_progress(progress)`` is called at
+    in a row failing after their retries stop it; ``timeout``: seconds each request may
+    take, whole (None: the model's own limits; a line that times out is a retryable
+    failure); ``on_progress(progress)`` is called at
     most every ``progress_every`` seconds while the job runs (``progress()`` any time);
     ``clock`` and ``asleep`` are injectable for tests.
     """
@@ -203,22 +239,13 @@ class BatchJob:
         retry_failed: bool = False,
         stop_after: int = 5,
         outage_after: int = 20,
+        timeout: float | None = None,
         on_progress: Callable[[BatchProgress], None] | None = None,
         progress_every: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if shard is not None:
-            k, n = shard
-            if not (isinstance(k, int) and isinstance(n, int) and 1 <= k <= n):
-                msg = f"shard must be (k, n) with 1 <= k <= n, got {shard!r}"
-                raise InputError(msg)
-        if max_in_flight < 1:
-            msg = "max_in_flight must be at least 1"
-            raise InputError(msg)
-        if stop_after < 1 or outage_after < 1:
-            msg = "stop_after and outage_after must be at least 1"
-            raise InputError(msg)
+        _check_options(shard, max_in_flight, stop_after, outage_after, timeout)
         self._stream: IO[bytes] | None = None
         path: str | os.PathLike[str] | None = None
         if output is None or isinstance(output, str | os.PathLike):
@@ -228,6 +255,8 @@ class BatchJob:
             raise InputError(msg)
         else:
             self._stream = output
+        if path is not None:
+            check_not_input(source, path)  # before the input is read
         self._reader = LineReader(source, max_line_bytes=max_line_bytes)
         self._model_source = model
         self._models: dict[str | None, ChatModel] = {}
@@ -240,6 +269,7 @@ class BatchJob:
         self.shard = shard
         self.max_in_flight = max_in_flight
         self.lookahead = lookahead
+        self.timeout = timeout
         self.plan: BatchPlan | None = None
         self._clock = clock
         self._asleep = asleep
@@ -337,17 +367,20 @@ class BatchJob:
             raise InputError(msg)
         if self.output is not None:
             check_output_path(self.output)  # a directory is not "an output with results"
-            exists = self.output.exists() and self.output.stat().st_size > 0
-            if exists and not self.resume:
-                msg = (
-                    f"{self.output} already has results; resume it (--resume / resume=True) "
-                    "or write to another file"
-                )
-                raise InputError(msg)
-            if self.resume:
-                # cut a torn line only once all is checked
-                scan = scan_output(self.output, repair=False, retry_failed=self.retry_failed)
-                self._done, self._seen = scan.done, scan.seen
+            try:
+                exists = self.output.exists() and self.output.stat().st_size > 0
+                if exists and not self.resume:
+                    msg = (
+                        f"{self.output} already has results; resume it (--resume / "
+                        "resume=True) or write to another file"
+                    )
+                    raise InputError(msg)
+                if self.resume:
+                    # cut a torn line only once all is checked
+                    scan = scan_output(self.output, repair=False, retry_failed=self.retry_failed)
+                    self._done, self._seen = scan.done, scan.seen
+            except OSError as exc:  # no permission to read it, say: name the file
+                raise OutputWriteError(self.output, exc, lines=0, what="read") from None
         self._counted = {"lines": 0, "in_shard": 0, "done": 0, "rerun": 0}
         checked = check_lines(self._reader, self._check)
         strangers = self._seen - checked.ids
@@ -382,9 +415,15 @@ class BatchJob:
 
     # --- running ----------------------------------------------------------------------
 
+    def _request(self, line: BatchLine) -> ChatRequest:
+        request = line.request()
+        if self.timeout is not None:  # the whole request, each attempt: a slow drip too
+            request = request.with_timeout(self.timeout)
+        return request
+
     async def _one(self, line: BatchLine, writer: OutputWriter | None) -> BatchResult | BatchLine:
         try:
-            response = await self._model(line.model).chat(line.request())
+            response = await self._model(line.model).chat(self._request(line))
         except asyncio.CancelledError:
             raise
         except RateLimitError as exc:
@@ -408,6 +447,8 @@ class BatchJob:
             result = result_from_error(line.custom_id, exc, line.number)
         else:
             result = result_from_response(line.custom_id, response, line.number)
+        if _cancelling():  # a cancel swallowed on the way (see ``_cancelling``): honour it
+            raise asyncio.CancelledError
         self._requeued.pop(line.custom_id, None)
         if writer is not None:
             try:
@@ -553,10 +594,11 @@ class BatchJob:
             self.summary.stopped = True
             raise
         finally:
-            for task in in_flight:
-                task.cancel()
-            if in_flight:
-                await asyncio.wait(in_flight)
+            pending = set(in_flight)
+            while pending:  # again until done: a cancel may be swallowed (``_cancelling``)
+                for task in pending:
+                    task.cancel()
+                _, pending = await asyncio.wait(pending, timeout=0.1)
             for task in in_flight:  # finished with the same error (a full disk): seen
                 if not task.cancelled():
                     task.exception()
