@@ -3,8 +3,10 @@
 How many requests are in flight is not a fixed guess: a request starts when the
 pacing budget (``synaptic_core.pacing``) would let it go within ``lookahead`` seconds,
 so at the limit the job keeps just enough requests queued to use every slot, and
-below it as many as ``max_in_flight``. The first request runs alone (a probe: it
-teaches the budget the provider's limits from its headers). A model without pacing is
+below it as many as ``max_in_flight`` (growing from one by one per answer: a slow
+start, so a budget spent elsewhere costs a few 429s, not a burst of them). The first
+request runs alone (a probe: it teaches the budget the provider's limits from its
+headers). A model without pacing is
 paced from the headers; one without retries gets ``RetryChatModel``'s defaults.
 
 Each finished line is written (appended, flushed) the moment it finishes, before it is
@@ -282,6 +284,11 @@ class BatchJob:
         self._seen: set[int] = set()
         self._running: AsyncGenerator[BatchResult, None] | None = None
         self._streak = Streak(first=stop_after, outage=outage_after)
+        # Slow start: requests in flight grow by one per answer (doubling every round
+        # trip) up to max_in_flight. A fresh budget believes it is full; the server's may
+        # be spent (an earlier job, a killed run): the opening burst then meets at most
+        # about as many 429s as answers came before, not max_in_flight of them.
+        self._window = 1
         self._in_flight = 0
         self._reported = 0.0
 
@@ -447,6 +454,7 @@ class BatchJob:
             result = result_from_error(line.custom_id, exc, line.number)
         else:
             result = result_from_response(line.custom_id, response, line.number)
+            self._window = min(self.max_in_flight, self._window + 1)
         if _cancelling():  # a cancel swallowed on the way (see ``_cancelling``): honour it
             raise asyncio.CancelledError
         self._requeued.pop(line.custom_id, None)
@@ -479,7 +487,7 @@ class BatchJob:
     def _blocked(self, in_flight: int) -> float | None:
         """0 when another request may start now; else how long to wait at most for
         that to change (None: until a request finishes)."""
-        if in_flight >= self.max_in_flight:
+        if in_flight >= self._window:
             return None
         if in_flight and self._streak.opening:
             # The probe runs alone, and so do the lines after it while every one has
