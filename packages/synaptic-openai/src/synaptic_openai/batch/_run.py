@@ -3,8 +3,8 @@
 How many requests are in flight is not a fixed guess: a request starts when the
 pacing budget (``synaptic_core.pacing``) would let it go within ``lookahead`` seconds,
 so at the limit the job keeps just enough requests queued to use every slot, and
-below it as many as ``max_in_flight`` (growing from one by one per answer: a slow
-start, so a budget spent elsewhere costs a few 429s, not a burst of them). The first
+below it as many as ``max_in_flight`` (growing from one by one per round trip: a
+cautious start, so a budget spent elsewhere costs a few 429s, not a burst of them). The first
 request runs alone (a probe: it teaches the budget the provider's limits from its
 headers). A model without pacing is
 paced from the headers; one without retries gets ``RetryChatModel``'s defaults.
@@ -284,11 +284,14 @@ class BatchJob:
         self._seen: set[int] = set()
         self._running: AsyncGenerator[BatchResult, None] | None = None
         self._streak = Streak(first=stop_after, outage=outage_after)
-        # Slow start: requests in flight grow by one per answer (doubling every round
-        # trip) up to max_in_flight. A fresh budget believes it is full; the server's may
-        # be spent (an earlier job, a killed run): the opening burst then meets at most
-        # about as many 429s as answers came before, not max_in_flight of them.
+        # A cautious start: requests in flight grow by one per round (a window's worth of
+        # answers) up to max_in_flight. A fresh budget believes it is full; the server's
+        # may be spent (an earlier job, a killed run): when its last room runs out, only
+        # the window's few requests meet a 429 (about the square root of twice the room
+        # left), not max_in_flight of them. A full budget's opening burst of N requests
+        # takes about sqrt(2N) round trips (~35 for 600).
         self._window = 1
+        self._answered = 0
         self._in_flight = 0
         self._reported = 0.0
 
@@ -454,7 +457,7 @@ class BatchJob:
             result = result_from_error(line.custom_id, exc, line.number)
         else:
             result = result_from_response(line.custom_id, response, line.number)
-            self._window = min(self.max_in_flight, self._window + 1)
+            self._grow()
         if _cancelling():  # a cancel swallowed on the way (see ``_cancelling``): honour it
             raise asyncio.CancelledError
         self._requeued.pop(line.custom_id, None)
@@ -471,6 +474,13 @@ class BatchJob:
         if stop is not None:
             raise stop
         return result
+
+    def _grow(self) -> None:
+        """An answer came: after a window's worth of them (one round), one more in flight."""
+        self._answered += 1
+        if self._answered >= self._window:
+            self._answered = 0
+            self._window = min(self.max_in_flight, self._window + 1)
 
     def _count(self, result: BatchResult) -> None:
         if result.ok:
