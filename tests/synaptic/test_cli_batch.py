@@ -12,32 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from synaptic.cli import main
 from synaptic_groq.emulator import GroqEmulator
 
+from .batch_cli import clean, lines, run
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def lines(count: int, *, model: str = "openai/gpt-oss-20b") -> str:
-    return "".join(
-        json.dumps(
-            {
-                "custom_id": f"row-{i}",
-                "method": "POST",
-                "url": "/v1/chat/completions",
-                "body": {"model": model, "messages": [{"role": "user", "content": f"q{i}"}]},
-            }
-        )
-        + "\n"
-        for i in range(count)
-    )
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def ids(path: Path) -> list[str]:
@@ -46,9 +25,7 @@ def ids(path: Path) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SYNAPTIC_MODEL", "SYNAPTIC_CONFIG", "GROQ_API_KEY", "GROQ_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    clean(monkeypatch, tmp_path)
     (tmp_path / "in.jsonl").write_text(lines(5))
 
 

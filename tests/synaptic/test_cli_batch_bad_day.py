@@ -5,58 +5,24 @@ requests, ``--resume`` / ``--retry-failed``, ``--api -m PROFILE``, and ``-o -``.
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from synaptic.cli import main
 from synaptic_groq.emulator import GroqEmulator
 from synaptic_openai.batch import read_batch_output
 
-
-def lines(count: int, *, model: str = "openai/gpt-oss-20b", start: int = 0) -> str:
-    return "".join(
-        json.dumps(
-            {
-                "custom_id": f"row-{i}",
-                "method": "POST",
-                "url": "/v1/chat/completions",
-                "body": {"model": model, "messages": [{"role": "user", "content": f"q{i}"}]},
-            }
-        )
-        + "\n"
-        for i in range(start, start + count)
-    )
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
-
-
-def rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text().splitlines()]
+from .batch_cli import clean, lines, new_key, rows, run
 
 
 def statuses(emulator: GroqEmulator) -> dict[str, int]:
     return dict(emulator.stats.snapshot()["requests_by_status"])
 
 
-def new_key() -> str:
-    """A key of its own: the process keeps one budget per key and model, as a real
-    process does, and these tests must not share one (a new process starts afresh)."""
-    return f"key-{uuid.uuid4().hex}"
-
-
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SYNAPTIC_MODEL", "SYNAPTIC_CONFIG", "GROQ_API_KEY", "GROQ_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    clean(monkeypatch, tmp_path)
     (tmp_path / "in.jsonl").write_text(lines(5))
 
 

@@ -16,41 +16,13 @@ import pytest
 from tests.reliability.hostile import HostileServer, drip_headers
 
 from synaptic.batch import open_batch
-from synaptic.cli import main
 from synaptic_core import InputError, ScriptedChatModel
 from synaptic_groq.emulator import GroqEmulator
 from synaptic_openai.batch import BatchJob, outcome_of
 
+from .batch_cli import clean, lines, new_key, rows, run
+
 REFUSED = "is not a batch output line (no response or error): is OUTPUT"
-
-
-def lines(count: int) -> str:
-    return "".join(
-        json.dumps(
-            {
-                "custom_id": f"row-{i}",
-                "method": "POST",
-                "url": "/v1/chat/completions",
-                "body": {
-                    "model": "openai/gpt-oss-20b",
-                    "messages": [{"role": "user", "content": f"q{i}"}],
-                },
-            }
-        )
-        + "\n"
-        for i in range(count)
-    )
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
-
-
-def rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text().splitlines()]
 
 
 def sent(emulator: GroqEmulator) -> int:
@@ -59,9 +31,7 @@ def sent(emulator: GroqEmulator) -> int:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SYNAPTIC_MODEL", "SYNAPTIC_CONFIG", "GROQ_API_KEY", "GROQ_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    clean(monkeypatch, tmp_path)
     (tmp_path / "good.jsonl").write_text(lines(20))
 
 
@@ -69,7 +39,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def groq(monkeypatch: pytest.MonkeyPatch) -> Any:
     with GroqEmulator(api_keys=None) as emulator:
         monkeypatch.setenv("GROQ_BASE_URL", emulator.base_url)
-        monkeypatch.setenv("GROQ_API_KEY", f"key-{uuid.uuid4().hex}")  # a budget of its own
+        monkeypatch.setenv("GROQ_API_KEY", new_key())
         yield emulator
 
 
