@@ -3,6 +3,7 @@ Groq's batch output lines. Provider-neutral (any ``ChatModel``); Groq's Batch AP
 client is ``synaptic_groq.GroqBatchClient``.
 """
 
+from synaptic_openai.batch._budget import ready_for_bulk
 from synaptic_openai.batch._lines import (
     CHAT_COMPLETIONS_URL,
     MAX_LINE_BYTES,
@@ -30,8 +31,9 @@ from synaptic_openai.batch._output import (
     result_from_row,
     scan_output,
 )
+from synaptic_openai.batch._plan import BatchPlan, BatchSummary
 from synaptic_openai.batch._progress import BatchProgress, BudgetRate, estimate_eta
-from synaptic_openai.batch._run import BatchJob, BatchPlan, BatchSummary, ready_for_bulk
+from synaptic_openai.batch._run import BatchJob
 from synaptic_openai.batch._stops import (
     BatchStoppedEarlyError,
     BatchStoppedError,

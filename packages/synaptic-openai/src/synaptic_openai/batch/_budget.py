@@ -1,4 +1,5 @@
-"""What a live job reads from the budgets it is paced by, and the one thing it adds.
+"""The budgets a live job is paced by: making a model ready for bulk work (paced and
+retried), what the job reads from its budgets, and the one thing it adds.
 
 It reads how long a budget lets a request wait (``max_wait``: a 429 asking for longer
 stops the job instead of writing lines as failed) and its rates and levels (for the
@@ -12,13 +13,37 @@ left as it is: its store protocol is its own business.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, Literal
 
-from synaptic_core import AIMessageChunk, ChatModel, ChatRequest, ChatResponse
-from synaptic_core.pacing import Limits, RateLimitedChatModel
+from synaptic_core import (
+    AIMessageChunk,
+    ChatModel,
+    ChatRequest,
+    ChatResponse,
+    RetryChatModel,
+    model_chain,
+)
+from synaptic_core.pacing import Limits, RateLimitedChatModel, pace
 from synaptic_openai.batch._progress import BudgetRate
 from synaptic_openai.batch._stops import mark_sent
+
+
+def ready_for_bulk(model: ChatModel) -> ChatModel:
+    """``model`` paced and retried: as it is when it already is; otherwise paced from
+    the provider's headers (one budget per process) and/or retried with the defaults.
+    The caller's model objects are not changed (a retry wrapper is copied)."""
+    chain = list(model_chain(model))
+    if not any(isinstance(m, RateLimitedChatModel) for m in chain):
+        if isinstance(model, RetryChatModel):
+            retried = copy.copy(model)
+            retried.model = pace(model.model)
+            return retried
+        model = pace(model)
+    if not any(isinstance(m, RetryChatModel) for m in chain):
+        model = RetryChatModel(model)
+    return model
 
 
 class SentWatch(ChatModel):

@@ -26,12 +26,9 @@ whose last output line failed in a retryable way (all failed lines with
 from __future__ import annotations
 
 import asyncio
-import copy
 import os
 import time
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,12 +38,11 @@ from synaptic_core import (
     InputError,
     ParseError,
     RateLimitError,
-    RetryChatModel,
     SynapticError,
     model_chain,
 )
-from synaptic_core.pacing import RateLimitedChatModel, pace
-from synaptic_openai.batch._budget import allowed_wait, budget_rates, unwatch, watch
+from synaptic_core.pacing import RateLimitedChatModel
+from synaptic_openai.batch._budget import allowed_wait, budget_rates, ready_for_bulk, unwatch, watch
 from synaptic_openai.batch._lines import (
     MAX_LINE_BYTES,
     BatchLine,
@@ -66,6 +62,7 @@ from synaptic_openai.batch._output import (
     result_from_response,
     scan_output,
 )
+from synaptic_openai.batch._plan import BatchPlan, BatchSummary, Todo
 from synaptic_openai.batch._progress import BatchProgress, estimate_eta
 from synaptic_openai.batch._stops import Streak, budget_stop, never_sent, refused_locally
 from synaptic_openai.batch._wire import BodyError
@@ -77,94 +74,12 @@ MAX_REQUEUES = 20
 """How many times a line refused with a 429 (after its retries) runs again."""
 
 
-@dataclass
-class BatchPlan:
-    """What a job will do: ``lines`` in the input, ``in_shard`` of them this machine's,
-    ``done`` already in the output (resume), ``to_run`` the rest, ``torn`` bytes of a
-    torn last output line that was cut off, ``rerun`` how many of ``to_run`` are in the
-    output as failed lines and run again (a retryable failure, or any with
-    ``retry_failed``)."""
-
-    lines: int
-    in_shard: int
-    done: int
-    to_run: int
-    torn: int = 0
-    rerun: int = 0
-
-
-@dataclass
-class BatchSummary:
-    """Counts and rates of a run (so far): ``failed`` lines, ``retryable`` of them
-    failed in a way that may pass another time (resuming runs them again)."""
-
-    ok: int = 0
-    failed: int = 0
-    retryable: int = 0
-    skipped: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    started: float = 0.0
-    ended: float | None = None
-    stopped: bool = False
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-
-    @property
-    def finished(self) -> int:
-        return self.ok + self.failed
-
-    @property
-    def elapsed(self) -> float:
-        return (self.ended if self.ended is not None else self.clock()) - self.started
-
-    @property
-    def tokens_per_second(self) -> float:
-        elapsed = self.elapsed
-        return (self.input_tokens + self.output_tokens) / elapsed if elapsed > 0 else 0.0
-
-
-def ready_for_bulk(model: ChatModel) -> ChatModel:
-    """``model`` paced and retried: as it is when it already is; otherwise paced from
-    the provider's headers (one budget per process) and/or retried with the defaults.
-    The caller's model objects are not changed (a retry wrapper is copied)."""
-    chain = list(model_chain(model))
-    if not any(isinstance(m, RateLimitedChatModel) for m in chain):
-        if isinstance(model, RetryChatModel):
-            retried = copy.copy(model)
-            retried.model = pace(model.model)
-            return retried
-        model = pace(model)
-    if not any(isinstance(m, RetryChatModel) for m in chain):
-        model = RetryChatModel(model)
-    return model
-
-
 class _ModelLoadError(Exception):
     """A model could not be loaded: the job stops at once (not a problem per line)."""
 
     def __init__(self, error: SynapticError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-class _Todo:
-    """Lines still to start: those a 429 sent back first, then the input's."""
-
-    def __init__(self, fresh: Iterator[BatchLine]) -> None:
-        self.again: deque[BatchLine] = deque()
-        self._fresh = fresh
-        self._exhausted = False
-
-    def __bool__(self) -> bool:
-        return bool(self.again) or not self._exhausted
-
-    def next(self) -> BatchLine | None:
-        if self.again:
-            return self.again.popleft()
-        line = next(self._fresh, None)
-        if line is None:
-            self._exhausted = True
-        return line
 
 
 def _cancelling() -> bool:
@@ -507,7 +422,7 @@ class BatchJob:
         return ahead if ahead > 0 else 0.0
 
     async def _launch(
-        self, todo: _Todo, in_flight: set[asyncio.Task[Any]], writer: OutputWriter | None
+        self, todo: Todo, in_flight: set[asyncio.Task[Any]], writer: OutputWriter | None
     ) -> None:
         """Start lines while the budget (and ``max_in_flight``) lets them go now."""
         while todo and self._blocked(len(in_flight)) == 0:
@@ -518,7 +433,7 @@ class BatchJob:
             await asyncio.sleep(0)  # the request takes its place in the budget
 
     def _collect(
-        self, finished: set[asyncio.Task[Any]], in_flight: set[asyncio.Task[Any]], todo: _Todo
+        self, finished: set[asyncio.Task[Any]], in_flight: set[asyncio.Task[Any]], todo: Todo
     ) -> list[BatchResult]:
         """The finished tasks' results; the first error (a stop, a full disk) raised
         once every task's outcome has been looked at."""
@@ -586,7 +501,7 @@ class BatchJob:
         self.prepare()
         writer = self._writer()
         in_flight: set[asyncio.Task[Any]] = set()
-        todo = _Todo(self._lines())
+        todo = Todo(self._lines())
         self.summary.started = self._reported = self._clock()
         try:
             while todo or in_flight:
