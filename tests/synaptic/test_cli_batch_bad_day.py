@@ -95,6 +95,8 @@ def test_a_model_that_does_not_exist_exits_3_after_a_few_requests(
     assert statuses(groq) == {"404": 5}
     assert "the model does not exist or this key cannot use it" in err
     assert "`nonexistent`" in err
+    # The hint to run again repeats the options that chose the model and its budget.
+    assert "synaptic batch in.jsonl -m groq:nonexistent -o o.jsonl --retry-failed" in err
 
 
 def test_some_lines_failed_exits_1_and_says_what_to_run(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import signal
 import sys
 import time
@@ -51,6 +52,8 @@ Exit codes:
        (when the message says)
   130  interrupted (Ctrl-C); --resume finishes the job"""
 
+DEFAULT_TIMEOUT = 600.0
+"""Seconds one request of a live job may take, whole, unless ``--timeout`` says."""
 STDOUT = "-"
 
 
@@ -439,7 +442,7 @@ def _run_api(
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0),
-    default=600.0,
+    default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     help="Most seconds one request may take, whole (live; 0: no limit). A line that "
@@ -479,6 +482,15 @@ def batch(
     from synaptic_openai.batch._output import check_not_input  # noqa: PLC0415
 
     source: Any = sys.stdin.buffer if input_path == "-" else input_path
+    # The hints to run again ("... --resume") repeat the options that choose the model,
+    # its budget and the lines: without them a resumed run would pace on another budget.
+    again = [input_path]
+    for flag, value in (("-m", spec), ("--config", config_file), ("--shard", shard)):
+        if value is not None:
+            again += [flag, value]
+    if timeout != DEFAULT_TIMEOUT:
+        again += ["--timeout", f"{timeout:g}"]
+    rerun = " ".join(shlex.quote(part) for part in again)
     if output == STDOUT and (resume or retry_failed):
         raise click.UsageError(
             "--resume and --retry-failed need OUTPUT to be a file, not '-' (standard output)"
@@ -504,7 +516,7 @@ def batch(
                     window=window,
                     poll_interval=poll_interval,
                     show_progress=show_progress,
-                    input_name=input_path,
+                    input_name=rerun,
                 )
                 return
             job = open_batch(
@@ -518,7 +530,7 @@ def batch(
                 retry_failed=retry_failed,
                 timeout=timeout or None,
             )
-            _run_live(job, input_path, output, show_progress=show_progress)
+            _run_live(job, rerun, output, show_progress=show_progress)
     except BatchInputError as error:
         _fail(str(error))  # every problem, one per line
     except click.ClickException:
