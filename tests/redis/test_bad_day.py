@@ -44,7 +44,7 @@ from synaptic_redis import RedisRateLimiter
 from synaptic_redis._resp import StoreError, SyncClient, parse_url
 from synaptic_redis._script import SHA
 
-from .conftest import RedisServer, _free_port
+from .conftest import RedisServer, _free_port, completion
 
 KEY = "gsk_bad_day_key"
 HEADERS = {
@@ -63,17 +63,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def completion() -> dict[str, Any]:
-    return {
-        "id": "c",
-        "model": "openai/gpt-oss-20b",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-    }
 
 
 def groq(backend: FakeBackend) -> GroqChatModel:

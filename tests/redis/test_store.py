@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import warnings
-from typing import Any
 
 import pytest
 
@@ -26,20 +25,9 @@ from synaptic_core.pacing import Limits, RateLimitedChatModel
 from synaptic_groq import GroqChatModel, GroqConfig
 from synaptic_redis import RedisRateLimiter
 
-from .conftest import RedisServer
+from .conftest import RedisServer, completion
 
 KEY = "gsk_redis_SECRET_key"
-
-
-def completion() -> dict[str, Any]:
-    return {
-        "id": "c",
-        "model": "openai/gpt-oss-20b",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-    }
 
 
 def test_reservations_settle_and_refund_in_redis(redis_server: RedisServer) -> None:

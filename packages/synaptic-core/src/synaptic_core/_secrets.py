@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -140,8 +139,13 @@ def scrub_optional(text: str | None) -> str | None:
     return None if text is None else scrub(text)
 
 
-def scrub_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Header values with every remembered key removed (a server may echo one)."""
+def scrub_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Header values with every remembered key removed (a server may echo one). Called
+    on every response: one scan of all values together, and a copy only when one
+    holds a key."""
+    joined = "\n".join(headers.values())
+    if scrub(joined) == joined:
+        return headers
     return {name: scrub(value) for name, value in headers.items()}
 
 

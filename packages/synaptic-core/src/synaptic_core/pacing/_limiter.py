@@ -88,24 +88,28 @@ class Reservation:
     epoch: int = 0
     """The budget's count of 429 resets when this was granted (see ``recheck``)."""
 
+    def _epoch(self) -> dict[str, int]:
+        """``epoch=`` for a store that takes it (``epochs``), else nothing."""
+        return {"epoch": self.epoch} if getattr(self.limiter, "epochs", False) else {}
+
     def settle(self, used_tokens: int | None) -> None:
         """The request finished: count ``used_tokens`` (None: keep the estimate)."""
         if not self.done:
             self.done = True
             used = self.tokens if used_tokens is None else used_tokens
-            if getattr(self.limiter, "epochs", False):
-                self.limiter.settle(self.key, self.tokens, used, epoch=self.epoch)  # type: ignore[call-arg]
-            else:
-                self.limiter.settle(self.key, self.tokens, used)
+            self.limiter.settle(self.key, self.tokens, used, **self._epoch())
 
     def cancel(self) -> None:
         """The request never ran (cancelled, or refused with a 429): refund it."""
         if not self.done:
             self.done = True
-            if getattr(self.limiter, "epochs", False):
-                self.limiter.refund(self.key, self.tokens, epoch=self.epoch)  # type: ignore[call-arg]
-            else:
-                self.limiter.refund(self.key, self.tokens)
+            self.limiter.refund(self.key, self.tokens, **self._epoch())
+
+    def recheck(self) -> float:
+        """After waiting: 0 to go, or the wait of a new claim when a 429 reset the budget
+        since this was granted (the store's ``recheck``, else 0)."""
+        recheck = getattr(self.limiter, "recheck", None)
+        return 0.0 if recheck is None else float(recheck(self))
 
     # Async twins: a store with ``asettle`` / ``arefund`` / ``arecheck`` (Redis) talks to
     # its server without blocking the event loop; any other store's sync methods are
@@ -125,9 +129,7 @@ class Reservation:
             return False
         self.done = True
         used = self.tokens if used_tokens is None else used_tokens
-        options: dict[str, object] = {}
-        if getattr(self.limiter, "epochs", False):
-            options["epoch"] = self.epoch
+        options: dict[str, object] = dict(self._epoch())
         observes = rate_limit is not None and bool(getattr(self.limiter, "settle_observes", False))
         if observes:
             options["rate_limit"] = rate_limit
@@ -142,19 +144,13 @@ class Reservation:
             return
         if not self.done:
             self.done = True
-            if getattr(self.limiter, "epochs", False):
-                await arefund(self.key, self.tokens, epoch=self.epoch)
-            else:
-                await arefund(self.key, self.tokens)
+            await arefund(self.key, self.tokens, **self._epoch())
 
     async def arecheck(self) -> float:
         """After waiting: 0 to go, or the wait of a new claim when a 429 reset the budget
         since this was granted (the store's ``arecheck``, else ``recheck``, else 0)."""
         arecheck = getattr(self.limiter, "arecheck", None)
-        if arecheck is not None:
-            return float(await arecheck(self))
-        recheck = getattr(self.limiter, "recheck", None)
-        return 0.0 if recheck is None else float(recheck(self))
+        return self.recheck() if arecheck is None else float(await arecheck(self))
 
 
 @dataclass

@@ -95,8 +95,8 @@ def warn_if_shared(key: str, limiter: Any) -> None:
     warnings.warn(
         "a 429 came while this process's rate-limit budget had room: another process or "
         "tool is spending the same limits; give every client one budget with "
-        'store = "redis://HOST:6379/0" in the profile\'s limits (pip install '
-        '"synaptic[redis]")',
+        'store = "redis://HOST:6379/0" in the profile\'s limits (the [redis] extra, with '
+        "packages/synaptic-redis, from a checkout: see the README's Install)",
         SharedBudgetWarning,
         stacklevel=2,
     )
@@ -146,13 +146,17 @@ class RateLimitedChatModel(ChatModel):
         tokens = self.estimator.estimate(request, _max_tokens(self.model, request))
         reservation = self.limiter.reserve(self.key, tokens)
         if reservation.wait > 0:
-            if self.on_wait is not None:
-                self.on_wait(reservation.wait)
-            if LISTENERS:
-                from synaptic_core.telemetry._observe import waited  # noqa: PLC0415
-
-                waited(reservation.wait)
+            self._announce(reservation.wait)
         return reservation
+
+    def _announce(self, wait: float) -> None:
+        """A reservation must wait: tell ``on_wait`` (the CLI) and telemetry."""
+        if self.on_wait is not None:
+            self.on_wait(wait)
+        if LISTENERS:
+            from synaptic_core.telemetry._observe import waited  # noqa: PLC0415
+
+            waited(wait)
 
     def _done(self, request: ChatRequest, reservation: Reservation, answer: Any) -> None:
         usage = getattr(answer, "usage", None)
@@ -163,20 +167,15 @@ class RateLimitedChatModel(ChatModel):
             reservation.settle(None)
         self.limiter.observe(self.key, getattr(answer, "rate_limit", None))
 
-    def _turn(self, reservation: Reservation) -> Iterator[float]:
-        """The waits before this reservation may go: its own, then (after each) any a
-        429 added meanwhile (``recheck``: the budget was reset behind a pause)."""
+    def _wait_sync(self, reservation: Reservation) -> None:
+        """Wait the reservation's turn, and again after each wait while a 429 reset the
+        budget meanwhile (``recheck``: queued again behind the pause)."""
         wait = reservation.wait
-        recheck = getattr(reservation.limiter, "recheck", None)
         while wait > 0:
-            yield wait
-            wait = recheck(reservation) if recheck is not None else 0.0
+            self._sleep(wait)
+            wait = reservation.recheck()
             if wait > 0 and self.on_wait is not None:
                 self.on_wait(wait)
-
-    def _wait_sync(self, reservation: Reservation) -> None:
-        for wait in self._turn(reservation):
-            self._sleep(wait)
 
     async def _wait(self, reservation: Reservation) -> None:
         """``_turn`` for async code: a store's ``arecheck`` never blocks the loop."""
@@ -208,12 +207,7 @@ class RateLimitedChatModel(ChatModel):
         tokens = self.estimator.estimate(request, _max_tokens(self.model, request))
         reservation: Reservation = await areserve(self.key, tokens)
         if reservation.wait > 0:
-            if self.on_wait is not None:
-                self.on_wait(reservation.wait)
-            if LISTENERS:
-                from synaptic_core.telemetry._observe import waited  # noqa: PLC0415
-
-                waited(reservation.wait)
+            self._announce(reservation.wait)
         return reservation
 
     async def _aobserve(self, info: Any) -> None:

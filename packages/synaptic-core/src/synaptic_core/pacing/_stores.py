@@ -40,7 +40,8 @@ def limiter_for(limits: Limits, *, header_periods: tuple[float, float]) -> RateL
     points = [e for e in metadata.entry_points(group=STORES_GROUP) if e.name == scheme]
     if not points:
         msg = (
-            f'no installed store for {scheme}:// URLs; for redis://, pip install "synaptic[redis]"'
+            f"no installed store for {scheme}:// URLs; for redis:// and rediss://, install "
+            "packages/synaptic-redis from a checkout with the [redis] extra (README: Install)"
         )
         raise ConfigError(msg)
     module = points[0].load()
