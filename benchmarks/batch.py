@@ -104,7 +104,9 @@ def run_batch(where: Path, count: int, rpm: int, *, profile_limits: bool) -> dic
     )
     emulator, host_url = start_emulator(rpm, TPM, 100_000_000)
     try:
-        env = {**os.environ, "GROQ_API_KEY": KEY, "GROQ_BASE_URL": f"{host_url}/openai/v1"}
+        # SYNAPTIC_HOME: what a run leaves of the budget (budgets.json) stays in the case
+        env = {**os.environ, "GROQ_API_KEY": KEY, "GROQ_BASE_URL": f"{host_url}/openai/v1",
+               "SYNAPTIC_HOME": str(where / "home")}  # fmt: skip
         process = subprocess.Popen(
             [sys.executable, "-m", "synaptic", "batch", "in.jsonl", "-o", "out.jsonl",
              "-m", "bulk", "-c", str(config)],

@@ -9,7 +9,11 @@ A. A second job on a spent budget: a first job of ``RPM`` lines (it spends the
    per-minute budget; each client runs its own), then at once a second job of ``SECOND`` lines. Measured on the
    second job: wall time from the end of the first job (its last output line) to its own
    last line, 429s as a share of its requests (``GET /emulator/stats`` before and
-   after), lines lost and written twice.
+   after), lines lost and written twice. ``synaptic batch``'s second job starts from what
+   the first left of the budget (``$SYNAPTIC_HOME/budgets.json``, one home per case);
+   a third row, for information, runs the first job with the SDK and the second with
+   ``synaptic batch``: a budget spent by another tool, which only the cautious start
+   (requests in flight growing by one per round) protects.
 B. ``kill -9`` and ``--resume``: a job of ``KILLED`` lines, SIGKILLed once its output
    has half of them, then at once the same command with ``--resume``. Measured: 429s
    as a share of every request of both runs, wall time of the resume from the kill to
@@ -230,7 +234,13 @@ def spawn_batch(
 ) -> subprocess.Popen[bytes]:
     """``synaptic batch SOURCE -o OUTPUT -m bulk`` (the profile of ``synaptic.toml``),
     stderr to ``log``."""
-    env = {**os.environ, "GROQ_API_KEY": KEY, "GROQ_BASE_URL": f"{host_url}/openai/v1"}
+    # SYNAPTIC_HOME: what a run leaves of the budget (budgets.json) stays in the case
+    env = {
+        **os.environ,
+        "GROQ_API_KEY": KEY,
+        "GROQ_BASE_URL": f"{host_url}/openai/v1",
+        "SYNAPTIC_HOME": str(where / "home"),
+    }
     with (where / log).open("wb") as err:
         return subprocess.Popen(
             [sys.executable, "-m", "synaptic", "batch", source, "-o", output, "-m", "bulk",
@@ -315,8 +325,8 @@ def case_a(where: Path, client: str) -> dict[str, Any]:
             first = finish_sdk(spawn_sdk(where, host_url, "first.jsonl", "first.out", resume=False))
             began, ended = first["first"], last_write(where / "first.out")
         before = stats(host_url)
-        # The second job, at once.
-        if client == "synaptic":
+        # The second job, at once ("after-sdk": synaptic after the SDK's first job).
+        if client in ("synaptic", "after-sdk"):
             second = finish_batch(
                 spawn_batch(where, host_url, "second.jsonl", "second.out", log="second.err"),
                 where, "second.err",
@@ -507,6 +517,7 @@ CASE_NAMES = {
 CLIENT_NAMES = {
     "synaptic": "`synaptic batch`, `limits` in the profile",
     "sdk": "official `groq` SDK, asyncio + semaphore(64), default retries",
+    "after-sdk": "`synaptic batch` after a first job by the SDK",
 }
 
 
@@ -553,7 +564,7 @@ def render(rows: list[dict[str, Any]], notes: list[str]) -> str:
         f"{os.cpu_count()} cores. The emulator at {RPM} requests per minute (refilled "
         f"continuously: {RATE:g} a second), tokens out of the way; `synaptic batch` with "
         f"`limits.requests_per_minute = {RPM}` in the profile. A: a first job of {RPM} lines "
-        f"(each client runs its own), then at once a second of {SECOND}; B: {KILLED} lines, SIGKILL once the output has "
+        f"(each client runs its own; synaptic's second job starts from what the first left in `$SYNAPTIC_HOME/budgets.json`; \"after a first job by the SDK\": a budget another tool spent), then at once a second of {SECOND}; B: {KILLED} lines, SIGKILL once the output has "
         f"{KILLED // 2}, then at once the same job resumed; C: {OUTAGE} lines split by "
         f"`--shard 1/2` and `2/2` on one Redis budget, `redis-server` SIGKILLed once the "
         f"outputs hold {OUTAGE_AT:.0%} of them.",
@@ -599,6 +610,12 @@ def render(rows: list[dict[str, Any]], notes: list[str]) -> str:
             lines.append(
                 f"| {case} | {target} | {value} | {yes(holds)} | {theirs.get(target, '-')} |"
             )
+        other = clients.get("after-sdk")
+        for target, value, holds in verdicts(other) if other else []:
+            lines.append(
+                f"| {case}, spent by another tool (information) | {target} | {value} | "
+                f"{yes(holds)} | - |"
+            )
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)
@@ -620,7 +637,8 @@ def main(cases: Iterable[str] = ("A", "B", "C")) -> dict[str, Any]:
         for case in ("A", "B"):
             if case not in wanted:
                 continue
-            for client in ("synaptic", "sdk"):
+            clients = ("synaptic", "sdk", "after-sdk") if case == "A" else ("synaptic", "sdk")
+            for client in clients:
                 run = case_a if case == "A" else case_b
                 (where / f"{case}-{client}").mkdir()
                 rows.append(run(where / f"{case}-{client}", client))

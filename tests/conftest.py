@@ -14,3 +14,15 @@ def _forget_shared_budget_warnings() -> None:
     pacing = sys.modules.get("synaptic_core.pacing._model")
     if pacing is not None:
         pacing._WARNED.clear()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _synaptic_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test's CLI writes (budgets remembered between runs) to a home of its own, never
+    the user's; and budgets made by ``pace`` start full unless a test asks otherwise."""
+    monkeypatch.setenv("SYNAPTIC_HOME", str(tmp_path_factory.mktemp("home")))
+    shared = sys.modules.get("synaptic_core.pacing._shared")
+    if shared is not None:
+        shared._SAVED[0] = None  # type: ignore[attr-defined]

@@ -660,6 +660,49 @@ def test_passwords_and_databases_in_the_url(redis_server: RedisServer) -> None:
         )
 
 
+async def test_rediss_to_a_plain_redis_says_tls_and_how_to_fix_it(
+    redis_server: RedisServer,
+) -> None:
+    url = f"rediss://127.0.0.1:{redis_server.port}/0?socket_timeout=0.3"
+    for call in ("sync", "async"):
+        limiter = RedisRateLimiter(Limits(requests_per_minute=60), url=url)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if call == "sync":
+                assert limiter.reserve("k", 0).limiter is limiter.local
+            else:
+                assert (await limiter.areserve("k", 0)).limiter is limiter.local
+        (message,) = [str(w.message) for w in caught]
+        assert (
+            f"did not complete a TLS handshake (TLS handshake with 127.0.0.1:{redis_server.port}"
+            in message
+        )
+        assert "rediss:// is Redis over TLS: for a server without TLS use redis://" in message
+        await limiter.aclose()
+
+
+@pytest.mark.parametrize("password", [None, "nope"])
+def test_a_store_that_needs_a_password_says_so_and_where_to_put_it(
+    redis_server: RedisServer, password: str | None
+) -> None:
+    command(redis_server, "CONFIG", "SET", "requirepass", "pw")
+    try:
+        auth = "" if password is None else f":{password}@"
+        url = f"redis://{auth}127.0.0.1:{redis_server.port}/0"
+        limiter = RedisRateLimiter(Limits(requests_per_minute=60), url=url)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert limiter.reserve("k", 0).limiter is limiter.local
+        (message,) = [str(w.message) for w in caught]
+        assert "refused us: it needs a password, or another one (" in message
+        assert "put it in the store URL: redis://:PASSWORD@HOST:PORT/0" in message
+        assert "nope" not in message
+    finally:
+        SyncClient(parse_url(f"redis://:pw@127.0.0.1:{redis_server.port}/0")).call(
+            "CONFIG", "SET", "requirepass", ""
+        )
+
+
 def test_store_errors_are_store_errors(redis_server: RedisServer) -> None:
     client = SyncClient(parse_url(redis_server.url))
     with pytest.raises(StoreError, match="ERR unknown command"):

@@ -135,7 +135,10 @@ def test_api_mode_takes_only_groq_models(capsys: pytest.CaptureFixture[str]) -> 
     assert "give a Groq model (groq:MODEL), not 'fake:echo'" in err
 
 
-def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_stops_cleanly_and_resume_finishes(
+    tmp_path: Path, signum: int, code: int
+) -> None:
     (tmp_path / "in.jsonl").write_text(lines(60))
     with GroqEmulator(requests_per_minute=10) as emulator:
         env = {**os.environ, "GROQ_API_KEY": "k", "GROQ_BASE_URL": emulator.base_url}
@@ -149,9 +152,9 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "no progress"
             assert process.poll() is None, process.communicate()
             time.sleep(0.02)
-        process.send_signal(signal.SIGINT)  # the budget now holds the rest back
+        process.send_signal(signum)  # the budget now holds the rest back
         _, err = process.communicate(timeout=30)
-        assert process.returncode == 130, err
+        assert process.returncode == code, err
         text = err.decode()
         assert text.startswith("stopped: 10 ok, 0 failed in ")
         assert "50 not run: finish with synaptic batch in.jsonl -o out.jsonl --resume" in text
@@ -159,6 +162,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
         assert len(written) == len(set(written)) == 10
     with GroqEmulator() as roomy:  # a budget with room for the rest
         env["GROQ_BASE_URL"] = roomy.base_url
+        env["GROQ_API_KEY"] = "k2"  # its own: the first key's budget is remembered as spent
         resumed = subprocess.run(
             [*command, "--resume"],
             cwd=tmp_path,

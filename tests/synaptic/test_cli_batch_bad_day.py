@@ -80,7 +80,10 @@ def test_a_wrong_key_exits_3_after_five_requests_and_retry_failed_finishes(
         monkeypatch.setenv("GROQ_API_KEY", "the-right-key")
         code, _, err = run(["batch", "in.jsonl", "-o", "out.jsonl", "--retry-failed"], capsys)
     assert code == 0, err
-    assert "resuming: 0 of 200 lines already done; 5 failed line(s) run again" in err
+    assert (
+        "resuming: 0 of 200 lines already done; running 5 failed line(s) again and 195 not run yet"
+        in err
+    )
     final = read_batch_output(tmp_path / "out.jsonl")
     assert len(final) == 200
     assert all(r.ok for r in final.values())
@@ -136,7 +139,8 @@ def test_lines_that_failed_in_a_retryable_way_run_again_on_resume(
     groq.faults.clear()
     code, _, err = run([*args, "--resume"], capsys)
     assert code == 0, err
-    assert "resuming: 3 of 5 lines already done; 2 failed line(s) run again" in err
+    assert "resuming: 3 of 5 lines already done; running 2 failed line(s) again" in err
+    assert "not run yet" not in err
     assert err.splitlines()[-1].startswith("done: 2 ok, 0 failed, 3 done before in ")
     assert len(rows(tmp_path / "out.jsonl")) == 7
     final = read_batch_output(tmp_path / "out.jsonl")  # one answer per custom_id

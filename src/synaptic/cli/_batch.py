@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from synaptic.cli._common import EXPECTED, clean_warnings, one_line
+from synaptic.cli._home import remembered_budgets
 
 if TYPE_CHECKING:
     from synaptic_groq import BatchInfo, GroqConfig
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 OK, FAILED_LINES, USAGE, STOPPED_EARLY, STOPPED_RESUMABLY, INTERRUPTED = 0, 1, 2, 3, 4, 130
 """Exit codes: every line answered; some lines failed (or an error before any line
 ran); a usage error; stopped early (the first lines failed the same permanent way);
-stopped, to be finished with ``--resume``; Ctrl-C."""
+stopped, to be finished with ``--resume``; Ctrl-C (SIGTERM: 143)."""
 
 EXIT_CODES = """\b
 Exit codes:
@@ -50,7 +51,8 @@ Exit codes:
        it may wait, its store failed, the provider is down, or (--api) the
        batch expired or was cancelled; run the same command with --resume
        (when the message says)
-  130  interrupted (Ctrl-C); --resume finishes the job"""
+  130  interrupted (Ctrl-C); --resume finishes the job
+  143  stopped by SIGTERM (kill, a container or CI stopping): the same"""
 
 DEFAULT_TIMEOUT = 600.0
 """Seconds one request of a live job may take, whole, unless ``--timeout`` says."""
@@ -87,30 +89,40 @@ def _fail(text: str) -> None:
     sys.exit(1)
 
 
-def run_interruptible(main: Callable[[], Awaitable[None]]) -> bool:
-    """Run ``main`` in a new event loop; Ctrl-C cancels it (its cleanup runs: requests in
-    flight are cancelled). Returns whether it was interrupted."""
+def run_interruptible(main: Callable[[], Awaitable[None]]) -> int:
+    """Run ``main`` in a new event loop; Ctrl-C or SIGTERM (a ``kill``, a container
+    stopping, a CI timeout) cancels it (its cleanup runs: requests in flight are
+    cancelled, the summary is printed). Returns 0, or the exit code of the signal that
+    interrupted it (130 for Ctrl-C, 143 for SIGTERM)."""
+    caught: list[int] = []
 
-    async def runner() -> bool:
+    async def runner() -> int:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
+
+        def stop(signum: int) -> None:
+            caught.append(signum)
+            task.cancel()
+
         # Not on Windows, nor off the main thread: Ctrl-C is then a KeyboardInterrupt.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, task.cancel)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop, signum)
         try:
             await main()
         except asyncio.CancelledError:
-            return True
+            return 128 + (caught[0] if caught else signal.SIGINT)
         finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signal.SIGINT)
-        return False
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signum)
+        return 0
 
     try:
         return asyncio.run(runner())
     except KeyboardInterrupt:
-        return True
+        return INTERRUPTED
 
 
 def _progress(total: int, unit: str = "line", *, postfix: bool = False) -> Any:
@@ -172,7 +184,12 @@ def _run_live(job: BatchJob, input_name: str, output: str, *, show_progress: boo
     if plan.torn:
         _echo(f"note: {output} ended in a torn line ({plan.torn} bytes), cut off; it runs again")
     if plan.done or plan.rerun:
-        again = f"; {plan.rerun} failed line(s) run again" if plan.rerun else ""
+        again = ""
+        if plan.rerun:
+            fresh = plan.to_run - plan.rerun
+            again = f"; running {plan.rerun} failed line(s) again" + (
+                f" and {fresh} not run yet" if fresh else ""
+            )
         _echo(f"resuming: {plan.done} of {plan.in_shard} lines already done{again}")
     bar = _watch(job, plan.to_run, show_progress=show_progress)
     stopped: list[BaseException] = []
@@ -209,7 +226,7 @@ def _finish(
     input_name: str,
     output: str,
     *,
-    interrupted: bool,
+    interrupted: int,
     stopped: BaseException | None,
 ) -> None:
     """The summary line, what to do next, and the exit code that says how it ended."""
@@ -234,7 +251,7 @@ def _finish(
             else "a job writing to standard output cannot be resumed"
         )
         _echo(f"stopped: {line}; {left} not run: {finish}")
-        sys.exit(INTERRUPTED)
+        sys.exit(interrupted)
     if isinstance(stopped, BatchStoppedEarlyError):
         _echo(f"stopped: {line}; {left} not sent")
         _echo(f"error: {one_line(stopped)} ({command} --retry-failed)")
@@ -370,7 +387,7 @@ def _run_api(
             f"stopped polling; the batch goes on at Groq: collect it with "
             f"synaptic batch {input_name} -o {output} --api --resume"
         )
-        sys.exit(INTERRUPTED)
+        sys.exit(interrupted)
     if "stopped" in outcome:
         _echo(f"error: {one_line(outcome['stopped'])} ({job.written} lines written)")
         sys.exit(STOPPED_RESUMABLY)
@@ -502,7 +519,7 @@ def batch(
     try:
         if output != STDOUT:
             check_not_input(source, output)  # before anything is read or sent
-        with clean_warnings():
+        with remembered_budgets(), clean_warnings():
             if api:
                 if shard is not None:
                     raise click.BadParameter("--shard is for live jobs", param_hint="--shard")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from synaptic.cli._common import clean_warnings, one_line, use_color
+from synaptic.cli._home import remembered_budgets
 
 if TYPE_CHECKING:
     from synaptic_core import AIMessageChunk, AnyMessage, ChatModel
@@ -324,7 +325,9 @@ def chat(
         overrides["retry"] = {"max_attempts": retries + 1}
     footer_wanted = sys.stderr.isatty() if show_usage is None else show_usage
     color = use_color(no_color)
-    with clean_warnings():  # the whole command: a store or budget warning mid-answer too
+    # The whole command: a store or budget warning mid-answer too; the budget as the last
+    # run left it, written back on the way out.
+    with remembered_budgets(), clean_warnings():
         model = load_chat_model(spec, config_file=config_file, **overrides)
         announce_waits(model)
         with model:

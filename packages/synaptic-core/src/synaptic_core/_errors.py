@@ -201,9 +201,12 @@ class RequestTooLargeError(BadRequestError):
 
 
 class RateLimitError(SynapticError):
-    """429: a rate limit was hit. ``retry_after`` is the server's hint in seconds, if any."""
+    """429: a rate limit was hit. ``retry_after`` is the server's hint in seconds, if any.
+    ``remembered``: for the budget's own refusal (``code == "local_budget"``) that comes
+    from what an earlier run on this machine left, the file it was read from."""
 
     default_retryable = True
+    remembered: str | None = None
 
 
 class ServerError(SynapticError):

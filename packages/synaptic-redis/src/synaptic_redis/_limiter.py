@@ -43,6 +43,7 @@ from synaptic_redis._resp import (
     ReplyError,
     StoreError,
     SyncClient,
+    TlsHandshakeError,
     parse_url,
 )
 from synaptic_redis._script import SCRIPT, SHA, WORKER_WINDOW
@@ -60,6 +61,30 @@ def _too_large(tokens: int, limit: float, period: float) -> RequestTooLargeError
         "lower max_tokens or shorten the prompt"
     )
     return RequestTooLargeError(msg, code="rate_limit_exceeded")
+
+
+def _diagnosis(error: StoreError) -> tuple[str, str]:
+    """What the store did and what to check, in words (a wrong URL or password is the
+    usual cause of a store that never answered, so those name the fix)."""
+    text = str(error)
+    if isinstance(error, TlsHandshakeError):
+        return (
+            f"did not complete a TLS handshake ({error})",
+            "rediss:// is Redis over TLS: for a server without TLS use redis://",
+        )
+    if isinstance(error, ReplyError) and (
+        error.code in ("NOAUTH", "WRONGPASS") or "unauthenticated" in text
+    ):
+        return (
+            f"refused us: it needs a password, or another one ({error})",
+            "put it in the store URL: redis://:PASSWORD@HOST:PORT/0 (or USER:PASSWORD@)",
+        )
+    if isinstance(error, ReplyError):
+        return (
+            f"refused the update ({error})",
+            "a replica after a failover? point the store at the primary",
+        )
+    return f"is unreachable ({error})", "check that Redis runs there"
 
 
 class _Fallback(LocalRateLimiter):
@@ -279,12 +304,7 @@ class RedisRateLimiter:
     def _outage(self, error: StoreError) -> None:
         """Any store error is an outage: fall back (warning once), or raise NetworkError."""
         public = self._public_url()
-        if isinstance(error, ReplyError):
-            what = f"refused the update ({error})"
-            hint = "a replica after a failover? point the store at the primary"
-        else:
-            what = f"is unreachable ({error})"
-            hint = "check that Redis runs there"
+        what, hint = _diagnosis(error)
         if self.on_outage == "raise":
             msg = (
                 f"the rate-limit store {public} {what}; {hint}, or pace with this "
@@ -300,7 +320,7 @@ class RedisRateLimiter:
         if first:
             warnings.warn(
                 f"the rate-limit store {public} {what}; pacing with this process's share "
-                "of the budget until it is back",
+                f"of the budget until it is back ({hint})",
                 RuntimeWarning,
                 stacklevel=4,
             )

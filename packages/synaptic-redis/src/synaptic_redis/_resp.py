@@ -53,6 +53,11 @@ class ReplyError(StoreError):
         return str(self).split(" ", 1)[0]
 
 
+class TlsHandshakeError(StoreError):
+    """The TCP connection opened but the TLS handshake failed or timed out: the usual
+    sign of a ``rediss://`` URL pointing at a plain (non-TLS) Redis."""
+
+
 class _IncompleteReplyError(Exception):
     """The buffer holds part of a reply: read more."""
 
@@ -272,6 +277,11 @@ def _connect_error(endpoint: Endpoint, error: OSError) -> StoreError:
     return StoreError(f"Error connecting to {endpoint.where}: {error}")
 
 
+def _tls_error(endpoint: Endpoint, error: BaseException) -> TlsHandshakeError:
+    what = "timed out" if isinstance(error, TimeoutError | socket.timeout) else f"failed: {error}"
+    return TlsHandshakeError(f"TLS handshake with {endpoint.where} {what}")
+
+
 def _io_error(endpoint: Endpoint, error: OSError) -> StoreError:
     if isinstance(error, (TimeoutError, socket.timeout)):
         return StoreError(f"Timeout reading from {endpoint.where}.")
@@ -318,14 +328,17 @@ class _Connection:
     def __init__(self, endpoint: Endpoint, context: ssl.SSLContext | None) -> None:
         try:
             sock = _open_socket(endpoint)
-            if context is not None:
-                try:
-                    sock = context.wrap_socket(sock, server_hostname=endpoint.host)
-                except BaseException:
-                    sock.close()
-                    raise
         except OSError as error:
             raise _connect_error(endpoint, error) from None
+        if context is not None:
+            try:
+                sock = context.wrap_socket(sock, server_hostname=endpoint.host)
+            except OSError as error:
+                sock.close()
+                raise _tls_error(endpoint, error) from None
+            except BaseException:
+                sock.close()
+                raise
         sock.settimeout(endpoint.timeout)
         self.sock = sock
         self.endpoint = endpoint
@@ -452,7 +465,10 @@ class _AsyncConnection:
             if endpoint.path is None:
                 connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if context is not None:
-                await asyncio.wait_for(connection._start_tls(context), endpoint.connect_timeout)
+                try:
+                    await asyncio.wait_for(connection._start_tls(context), endpoint.connect_timeout)
+                except (OSError, asyncio.TimeoutError, StoreError) as error:
+                    raise _tls_error(endpoint, error) from None
         except (OSError, asyncio.TimeoutError) as error:
             if connection is not None:
                 connection.close()

@@ -20,7 +20,8 @@ from synaptic_core.pacing._model import (
     budget_key,
     warn_if_shared,
 )
-from synaptic_core.pacing._shared import header_periods, pace
+from synaptic_core.pacing._saved import SavedBudgets
+from synaptic_core.pacing._shared import flush_budgets, header_periods, pace, remember_budgets
 
 __all__ = [
     "LOCAL_BUDGET",
@@ -30,21 +31,26 @@ __all__ = [
     "RateLimitedChatModel",
     "RateLimiter",
     "Reservation",
+    "SavedBudgets",
     "SharedBudgetWarning",
     "TokenEstimator",
     "budget_key",
     "budget_wait_error",
+    "flush_budgets",
     "header_periods",
     "pace",
+    "remember_budgets",
     "warn_if_shared",
 ]
 
 
-def limiter_for(limits: Limits, *, header_periods: tuple[float, float]) -> RateLimiter:
+def limiter_for(
+    limits: Limits, *, header_periods: tuple[float, float], saved: SavedBudgets | None = None
+) -> RateLimiter:
     """The store ``limits.store`` names (plugins load pluggy only when one is named)."""
     from synaptic_core.pacing._stores import limiter_for as load  # noqa: PLC0415
 
-    return load(limits, header_periods=header_periods)
+    return load(limits, header_periods=header_periods, saved=saved)
 
 
 __all__ += ["limiter_for"]

@@ -16,13 +16,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from synaptic_core._errors import RateLimitError, RequestTooLargeError
 from synaptic_core._ratelimit import RateLimitInfo
 from synaptic_core.pacing._buckets import Bucket
+
+if TYPE_CHECKING:
+    from synaptic_core.pacing._saved import SavedBudgets
 
 MINUTE = 60.0
 DAY = 86_400.0
@@ -161,16 +164,35 @@ class _State:
     in_flight_requests: int = 0
     in_flight_tokens: int = 0
     resets: int = 0  # 429s seen: a reservation granted before the last one is stale
+    remembered: bool = False  # started from what an earlier process left (SavedBudgets)
 
 
-def budget_wait_error(wait: float, max_wait: float) -> RateLimitError:
+def _empty_until_not_before(state: _State, now: float) -> None:
+    """The buckets a pause speaks for restart from empty at ``not_before`` (one
+    request's room, then their rate): the per-minute ones, and the per-day ones too when
+    the pause is longer than a minute (a day's limit)."""
+    pause = state.not_before - now
+    for buckets, first in ((state.requests, 1.0), (state.tokens, 0.0)):
+        for bucket in buckets.values():
+            if bucket.period <= MINUTE or pause > MINUTE:
+                # A retry-after is when one request fits again: that one, then the rate
+                # (for tokens, nothing is known of the next request).
+                bucket.empty_until(pause, now, then=first)
+
+
+def budget_wait_error(wait: float, max_wait: float, *, remembered: str = "") -> RateLimitError:
     """The budget needs a longer wait than allowed: refused here, never sent (``code``
-    ``local_budget``, no status: a bulk job does not count the line as failed)."""
+    ``local_budget``, no status: a bulk job does not count the line as failed).
+    ``remembered``: the file an earlier run left this budget's state in, if any."""
     msg = (
         f"the rate-limit budget needs a {wait:.1f}s wait, more than max_wait "
         f"({max_wait:g}s); raise max_wait or lower the load"
     )
-    return RateLimitError(msg, retry_after=wait, retryable=False, code=LOCAL_BUDGET)
+    if remembered:
+        msg += f" (the budget as an earlier run on this machine left it, in {remembered})"
+    error = RateLimitError(msg, retry_after=wait, retryable=False, code=LOCAL_BUDGET)
+    error.remembered = remembered or None
+    return error
 
 
 #: ``code`` of an error raised by the budget itself (the request was never sent).
@@ -182,7 +204,9 @@ class LocalRateLimiter:
 
     ``header_periods``: what the provider's ``x-ratelimit-*-requests`` and ``-tokens``
     headers count over, in seconds. Groq: requests per day and tokens per minute (the
-    default); OpenAI: both per minute.
+    default); OpenAI: both per minute. ``saved``: a file that carries the budget's levels
+    from one process to the next on this machine (``SavedBudgets``, as the CLI does);
+    None: every process starts full.
     """
 
     def __init__(
@@ -191,12 +215,28 @@ class LocalRateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         header_periods: tuple[float, float] = (DAY, MINUTE),
+        saved: SavedBudgets | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self._clock = clock
         self._lock = threading.Lock()
         self._states: dict[str, _State] = {}
         self.header_periods = header_periods
+        self.saved = saved
+
+    def flush(self) -> None:
+        """Write every budget to ``saved`` now (at exit: the last moments count most)."""
+        with self._lock:
+            self._save(self._clock(), force=True)
+
+    def _save(self, now: float, *, force: bool = False) -> None:
+        """Every budget of this store to ``saved`` (at most every ``saved.every``
+        seconds; a 429 or a learned limit at once). The caller holds the lock."""
+        saved = self.saved
+        if saved is not None and (force or saved.due(now)):
+            saved.save(
+                {k: (s.requests, s.tokens, s.not_before) for k, s in self._states.items()}, now
+            )
 
     def _state(self, key: str, now: float) -> _State:
         state = self._states.get(key)
@@ -211,6 +251,12 @@ class LocalRateLimiter:
             ):
                 if capacity is not None:
                     into[period] = Bucket.full(capacity, period, now)
+            if self.saved is not None:
+                state.not_before, state.remembered = self.saved.restore(
+                    key, state.requests, state.tokens, now
+                )
+                if state.not_before > now:  # the last process's 429: still paused
+                    _empty_until_not_before(state, now)
         return state
 
     def reserve(self, key: str, tokens: int) -> Reservation:
@@ -245,7 +291,8 @@ class LocalRateLimiter:
         max_wait = self.limits.max_wait
         if max_wait is not None and wait > max_wait:
             self._refund(state, tokens, now)
-            raise budget_wait_error(wait, max_wait)
+            remembered = str(self.saved.path) if state.remembered and self.saved else ""
+            raise budget_wait_error(wait, max_wait, remembered=remembered)
         return reservation
 
     def recheck(self, reservation: Reservation) -> float:
@@ -300,6 +347,7 @@ class LocalRateLimiter:
                     bucket.give(reserved - used, now)
             state.in_flight_requests -= 1
             state.in_flight_tokens -= reserved
+            self._save(now)
 
     def pause(self, key: str, seconds: float) -> None:
         """A 429 said wait ``seconds``: the server's budget is spent, whatever was
@@ -313,13 +361,8 @@ class LocalRateLimiter:
             state = self._state(key, now)
             state.not_before = max(state.not_before, now + seconds)
             state.resets += 1
-            pause = state.not_before - now
-            for buckets, first in ((state.requests, 1.0), (state.tokens, 0.0)):
-                for bucket in buckets.values():
-                    if bucket.period <= MINUTE or pause > MINUTE:
-                        # A retry-after is when one request fits again: that one, then
-                        # the rate (for tokens, nothing is known of the next request).
-                        bucket.empty_until(pause, now, then=first)
+            _empty_until_not_before(state, now)
+            self._save(now, force=True)
             # Every claim granted before is void (recheck re-queues the waiting ones);
             # those still in flight are the server's to count now.
 
@@ -352,6 +395,7 @@ class LocalRateLimiter:
                     bucket = buckets[period] = Bucket.full(limit, period, now)
                 if bucket is not None and remaining is not None:
                     bucket.correct(remaining, now, in_flight)
+            self._save(now)
 
     def learn(self, key: str, kind: str, period: float, limit: int) -> None:
         """A 429 named a limit the headers do not carry (Groq's requests per minute):
@@ -366,6 +410,7 @@ class LocalRateLimiter:
                     state.in_flight_requests if kind == "requests" else state.in_flight_tokens
                 )
                 bucket.correct(0, now, in_flight)
+                self._save(now, force=True)
 
     def snapshot(self, key: str) -> dict[str, float]:
         """The levels of ``key``'s buckets now (for tests and the CLI)."""

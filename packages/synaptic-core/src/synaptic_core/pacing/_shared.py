@@ -1,17 +1,42 @@
 """One budget per set of limits in a process: what profiles with the same ``limits`` (and
-bulk jobs without any) share."""
+bulk jobs without any) share; the CLI's budgets remembered between runs."""
 
 from __future__ import annotations
 
+import atexit
+import os
 from typing import TYPE_CHECKING, Any
 
 from synaptic_core.pacing._limiter import Limits
 from synaptic_core.pacing._model import RateLimitedChatModel
+from synaptic_core.pacing._saved import SavedBudgets
 
 if TYPE_CHECKING:
     from synaptic_core._chat_model import ChatModel
 
 _LIMITERS: dict[Any, Any] = {}
+_SAVED: list[SavedBudgets | None] = [None]
+
+
+def remember_budgets(path: str | os.PathLike[str] | None) -> None:
+    """In-process budgets made by ``pace`` from now on start from, and write to, the file
+    ``path`` (``SavedBudgets``: what the last process on this machine left of each
+    budget); None: they start full. The CLI calls it with ``$SYNAPTIC_HOME/budgets.json``;
+    a library leaves it off unless its application asks."""
+    if path is not None and not _FLUSHING:
+        _FLUSHING.append(atexit.register(flush_budgets))
+    _SAVED[0] = None if path is None else SavedBudgets(path)
+
+
+_FLUSHING: list[Any] = []
+
+
+def flush_budgets() -> None:
+    """Every remembered budget written as it is now (the CLI's commands on their way out;
+    at exit too)."""
+    for limiter in list(_LIMITERS.values()):
+        if getattr(limiter, "saved", None) is not None:
+            limiter.flush()
 
 
 def header_periods(model: ChatModel) -> tuple[float, float]:
@@ -33,7 +58,9 @@ def pace(model: ChatModel, limits: Limits | None = None) -> RateLimitedChatModel
 
     limits = limits or Limits()
     periods = header_periods(model)
-    limiter = _LIMITERS.get((limits, periods))
+    saved = _SAVED[0]
+    at = (limits, periods, None if saved is None else saved.path)
+    limiter = _LIMITERS.get(at)
     if limiter is None:
-        limiter = _LIMITERS[(limits, periods)] = limiter_for(limits, header_periods=periods)
+        limiter = _LIMITERS[at] = limiter_for(limits, header_periods=periods, saved=saved)
     return RateLimitedChatModel(model, limiter)

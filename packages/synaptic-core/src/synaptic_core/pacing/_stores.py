@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from synaptic_core._errors import ConfigError
 from synaptic_core._hooks import PROJECT, hookspec
 from synaptic_core.pacing._limiter import Limits, LocalRateLimiter, RateLimiter
+
+if TYPE_CHECKING:
+    from synaptic_core.pacing._saved import SavedBudgets
 
 STORES_GROUP = "synaptic.stores"
 StoreFactory = Callable[..., RateLimiter]
@@ -31,11 +34,14 @@ class StoreHookSpecs:
         returns the store's ``RateLimiter``."""
 
 
-def limiter_for(limits: Limits, *, header_periods: tuple[float, float]) -> RateLimiter:
-    """The budget store ``limits.store`` names (None or ``memory:``: this process)."""
+def limiter_for(
+    limits: Limits, *, header_periods: tuple[float, float], saved: SavedBudgets | None = None
+) -> RateLimiter:
+    """The budget store ``limits.store`` names (None or ``memory:``: this process, starting
+    from ``saved`` when given)."""
     store = limits.store
     if store is None or store.startswith("memory:"):
-        return LocalRateLimiter(limits, header_periods=header_periods)
+        return LocalRateLimiter(limits, header_periods=header_periods, saved=saved)
     scheme = store.split(":", 1)[0]
     points = [e for e in metadata.entry_points(group=STORES_GROUP) if e.name == scheme]
     if not points:

@@ -165,6 +165,8 @@ def budget_stop(error: BaseException, *, sent_429: bool) -> BatchStoppedError:
         what = "the server's rate limit is spent" + (f" {until(wait)}" if wait else "")
     else:
         what = "the rate-limit budget has no room" + (f" {until(wait)}" if wait else "")
+        if error.remembered:
+            what += f" (as an earlier run on this machine left it, in {error.remembered})"
     message = (
         f"{what}: the job stopped rather than write lines that were never answered; "
         "run it again with resume (--resume)" + (" after that" if wait else " once it is fixed")
@@ -187,8 +189,8 @@ def early_stop(error: SynapticError, failed: int, left: int) -> BatchStoppedEarl
     rest = f"the other {left} line(s) were not sent" if left else "no line was left to send"
     message = (
         f"the first {failed} line(s) all failed the same way: {what_is_wrong(error)}; "
-        f"{rest}; fix that, then run the job again with retry_failed (--retry-failed), "
-        "which runs the failed lines again with the rest"
+        f"{rest}; fix that, then run the job again with its failed lines "
+        "(synaptic batch --retry-failed; retry_failed=True in code) to run them with the rest"
     )
     return BatchStoppedEarlyError(message, error=error, failed=failed)
 
