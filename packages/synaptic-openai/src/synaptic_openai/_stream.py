@@ -619,13 +619,17 @@ class StreamAssembler:
         return usage
 
     def _first_facts(self, payload: dict[str, Any]) -> None:
-        """Facts every chunk repeats (the first value counts): taken from the first chunk.
+        """Facts every chunk repeats: the first non-null value of each counts. Groq's
+        2024-era streams sent ``"system_fingerprint": null`` on the first chunk and the
+        real value on every later one, so a fact missing so far is read from a later
+        chunk too (``_late_fact``).
 
         Runs for the first event's JSON (``_id`` is still unset), so it also marks that
         an event was read, off the per-token path."""
         self._evented = True
+        self._head = None  # a fast-path prefix learned before holds the old value (null)
         chunk_id, model = payload.get("id"), payload.get("model")
-        if isinstance(chunk_id, str):
+        if self._id is None and isinstance(chunk_id, str):
             self._id = chunk_id
         if self._model is None and isinstance(model, str):
             self._model = model
@@ -639,6 +643,14 @@ class StreamAssembler:
             self._seen.add("created")
             self._defer_metadata("created", created)
 
+    def _late_fact(self, payload: dict[str, Any]) -> bool:
+        """Whether ``payload`` carries a first-chunk fact not seen yet (a later chunk's
+        ``system_fingerprint`` after a null, a ``service_tier`` first sent late)."""
+        seen = self._seen
+        return (
+            "system_fingerprint" not in seen and payload.get("system_fingerprint") is not None
+        ) or ("service_tier" not in seen and payload.get("service_tier") is not None)
+
     def _delta_facts(self, delta: dict[str, Any]) -> None:
         for key in _DELTA_FACTS:
             value = delta.get(key)
@@ -648,7 +660,7 @@ class StreamAssembler:
     def _chunk(self, payload: dict[str, Any], text: str = "") -> AIMessageChunk | None:  # noqa: PLR0912 (flat on purpose)
         """One chunk from one event's JSON. Runs per streamed token, so it is written flat."""
         usage = self._new_usage(payload) if "usage" in payload or "x_groq" in payload else None
-        if self._id is None or ("service_tier" not in self._seen and "service_tier" in payload):
+        if self._id is None or self._late_fact(payload):
             self._first_facts(payload)
         content: Any = ""
         reasoning: Any = None
