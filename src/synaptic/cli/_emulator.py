@@ -94,6 +94,12 @@ def _log_to_stderr() -> None:
     show_default=True,
     help="Largest request body read; larger ones get 413.",
 )
+@click.option(
+    "--hold-batches",
+    is_flag=True,
+    help="Keep Batch API jobs in_progress until POST /emulator/release-batches "
+    "(to test polling, cancelling and resuming); default: they finish at once.",
+)
 def emulator(
     *,
     host: str,
@@ -105,6 +111,7 @@ def emulator(
     tpd: int | None,
     api_keys: tuple[str, ...],
     max_body_bytes: int,
+    hold_batches: bool,
 ) -> None:
     """Run the offline Groq emulator in the foreground (Ctrl-C stops it)."""
     try:
@@ -130,12 +137,16 @@ def emulator(
         api_keys=api_keys or None,
         max_body_bytes=max_body_bytes,
         scenario=plan,
+        hold_batches=hold_batches,
     )
 
     def ready(bound: Any) -> None:
         click.echo(f"Groq emulator listening on {bound.base_url} (Ctrl-C to stop)")
         key = "<one of your --api-key values>" if api_keys else "any-key"  # never echo a key
         click.echo(f"  export GROQ_BASE_URL={bound.base_url} GROQ_API_KEY={key}")
+        if hold_batches:
+            root = bound.base_url.removesuffix("/openai/v1")
+            click.echo(f"  batches wait for: curl -X POST {root}/emulator/release-batches")
         sys.stdout.flush()
 
     try:

@@ -8,11 +8,22 @@ misspelt option costs no request, no quota and no round trip.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from synaptic_core import BuiltinTool, ChatRequest, ConfigError, suggest
+from synaptic_groq._catalog import _user_stacklevel
 from synaptic_groq._options import BUILTIN_TOOL_TYPES
+
+DEPRECATED_FIELDS: dict[str, str] = {
+    "include_domains": "search_settings.include_domains",
+    "exclude_domains": "search_settings.exclude_domains",
+    "functions": "tools",
+    "function_call": "tool_choice",
+}
+"""Fields Groq's OpenAPI spec still lists as deprecated (accepted, sent as given), and
+what replaces each."""
 
 ACCEPTED_FIELDS = frozenset(
     {
@@ -47,8 +58,7 @@ ACCEPTED_FIELDS = frozenset(
         "documents",
         "citation_options",
         "disable_tool_validation",
-        "include_domains",  # deprecated: search_settings.include_domains
-        "exclude_domains",  # deprecated: search_settings.exclude_domains
+        *DEPRECATED_FIELDS,
     }
 )
 """Top-level body fields Groq accepts (docs, OpenAPI spec and SDK, 2026-12)."""
@@ -100,3 +110,12 @@ def check_request(model: str, request: ChatRequest, fields: Mapping[str, Any]) -
             )
     if problems:
         raise ConfigError("; ".join(problems))
+    old = [name for name in DEPRECATED_FIELDS if name in fields]
+    if old:
+        instead = ", ".join(f"{name} -> {DEPRECATED_FIELDS[name]}" for name in old)
+        warnings.warn(
+            f"Groq lists {', '.join(old)} as deprecated (still accepted, sent as given); "
+            f"use {instead}",
+            DeprecationWarning,
+            stacklevel=_user_stacklevel(),
+        )

@@ -14,6 +14,7 @@ from typing import Any
 from synaptic_core import (
     Backend,
     ChatRequest,
+    ConfigError,
     HttpRequest,
     HttpResponse,
     ModelDecommissionedError,
@@ -47,6 +48,21 @@ def _check(model: str, request: ChatRequest, fields: Mapping[str, Any]) -> None:
     check_request(model, request, fields)
 
 
+def _refuse_audio(model: str) -> None:
+    """An audio model is not a chat model: say so before any request (Groq would answer
+    400), with a chat model to use instead."""
+    info = model_info(model)
+    if info is None or info.kind == "chat":
+        return
+    what = {"transcription": "speech-to-text (Whisper)", "speech": "text-to-speech (Orpheus)"}
+    msg = (
+        f"{model!r} is a {what.get(info.kind, info.kind)} model, not a chat model: Groq "
+        "answers 400 to a chat request to it; for chat use 'openai/gpt-oss-20b' or "
+        "'openai/gpt-oss-120b' (`synaptic models` lists each model's kind)"
+    )
+    raise ConfigError(msg)
+
+
 class GroqChatModel(OpenAIChatModel):
     """``GroqChatModel(GroqConfig(...))``; ``backend`` defaults to a pooled ``HttpBackend``."""
 
@@ -54,6 +70,7 @@ class GroqChatModel(OpenAIChatModel):
     config: GroqConfig
 
     def __init__(self, config: GroqConfig, backend: Backend | None = None) -> None:
+        _refuse_audio(config.model)
         super().__init__(config, backend)
         self._config_options = {**config.wire_options(), **config.extra_body}
         self._checks_options = bool(self._config_options)

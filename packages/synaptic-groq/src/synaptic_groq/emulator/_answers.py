@@ -233,6 +233,25 @@ class Answer:
             + (len(self.reasoning_pieces) or (self.reasoning_tokens if raw_reasoning else 0)),
         )
 
+    def cut(self, limit: int) -> None:
+        """``max_tokens`` (or ``max_completion_tokens``) below what the answer needs: it
+        stops there, as Groq's models do, with ``finish_reason: "length"``. Reasoning
+        comes first and counts too; a tool call is not cut (its arguments would not be
+        JSON), so it never reports ``length``."""
+        if self.tool_calls or self.completion_tokens <= limit:
+            return
+        left = max(limit, 1)
+        if self.reasoning_pieces:
+            self.reasoning_pieces = self.reasoning_pieces[:left]
+            self.reasoning = "".join(self.reasoning_pieces)
+            self.reasoning_tokens = len(self.reasoning_pieces)
+            left -= len(self.reasoning_pieces)
+        self.content_pieces = self.content_pieces[: max(left, 0)]
+        if self.content is not None:
+            self.content = "".join(self.content_pieces)
+        self.completion_tokens = max(1, limit)
+        self.finish_reason = "length"
+
     def message(self) -> dict[str, Any]:
         """The non-streamed ``choices[0].message``."""
         message: dict[str, Any] = {"role": "assistant"}
@@ -287,13 +306,17 @@ def answer(body: dict[str, Any], model: str) -> Answer:
             executed_tools=executed,
         )
     content = structured_answer(body) or text_answer(body)
-    return Answer(
+    made = Answer(
         content=content,
         tool_calls=[],
         reasoning=reasoning,
         raw_reasoning=mode == "raw",
         executed_tools=executed,
     )
+    limit = body.get("max_completion_tokens", body.get("max_tokens"))
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+        made.cut(limit)
+    return made
 
 
 def usage_breakdown(model: str, token_usage: dict[str, Any]) -> dict[str, Any]:

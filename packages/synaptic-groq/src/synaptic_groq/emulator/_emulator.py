@@ -21,6 +21,7 @@ are deterministic, so tests can assert on them; they are not Groq's tokenizer.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import threading
@@ -67,6 +68,8 @@ _TOP_LEVEL = frozenset(
         "reasoning_effort", "service_tier", "frequency_penalty", "presence_penalty",
         "metadata", "store", "search_settings", "compound_custom", "documents",
         "citation_options", "disable_tool_validation",
+        # deprecated, still accepted (Groq's OpenAPI spec, the SDK's types)
+        "exclude_domains", "include_domains", "functions", "function_call",
     }
 )  # fmt: skip
 _MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "reasoning"})
@@ -103,6 +106,25 @@ def _check_modes(body: dict[str, Any]) -> None:
         )
     if json_mode and tools and not str(body.get("model", "")).startswith("openai/gpt-oss"):
         raise _bad("json mode cannot be combined with tool/function calling", "response_format")
+    effort = body.get("reasoning_effort")
+    model = str(body.get("model", ""))
+    if effort is not None and model.startswith("openai/gpt-oss") and effort not in _GPT_EFFORT:
+        # groq-api.md section 9: "none" is a 400 on gpt-oss (the exact words are ours).
+        raise _bad(
+            f"reasoning_effort '{effort}' is not supported by model {model}; supported "
+            "values are low, medium and high",
+            "reasoning_effort",
+        )
+
+
+_GPT_EFFORT = ("low", "medium", "high")
+
+
+def _unsupported(key: str, known: frozenset[str]) -> str:
+    """Groq's unknown-property message, with its ", did you mean 'X'?" when a known
+    name is close (the way Groq words it; the closeness rule is difflib's)."""
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    return f"property '{key}' is unsupported" + (f", did you mean '{close[0]}'?" if close else "")
 
 
 def _generation_failed(fault: Fault, request_id: str, body: dict[str, Any]) -> Reply:
@@ -347,8 +369,18 @@ class GroqEmulator:
             raise _bad("request body must be a JSON object")
         for key in body:
             if key not in _TOP_LEVEL or key in _REJECTED:
-                raise _bad(f"property '{key}' is unsupported", key)
+                raise _bad(_unsupported(key, _TOP_LEVEL - _REJECTED), key)
         self.check_model(body.get("model"))
+        info = CATALOG.get(str(body["model"]))
+        if info is not None and info.kind != "chat":
+            # Groq's words for this are not on record (groq-api.md); the status and type
+            # are those of its other model errors.
+            what = "speech to text" if info.kind == "transcription" else "text to speech"
+            raise _bad(
+                f"The model `{info.id}` does not support chat completions ({what}: use "
+                f"{'/audio/transcriptions' if info.kind == 'transcription' else '/audio/speech'})",
+                "model",
+            )
         self._validate_messages(body.get("messages"))
         check_shapes(body)
         if body.get("n", 1) != 1:
@@ -370,7 +402,8 @@ class GroqEmulator:
                 raise _bad(f"'messages.{index}' : value must be an object", "messages")
             for key in message:
                 if key not in _MESSAGE_KEYS:
-                    raise _bad(f"'messages.{index}' : property '{key}' is unsupported", "messages")
+                    where = f"'messages.{index}' : "
+                    raise _bad(where + _unsupported(key, _MESSAGE_KEYS), "messages")
             role = message.get("role")
             if role not in ("system", "developer", "user", "assistant", "tool"):
                 where = f"'messages.{index}.role'"
@@ -397,11 +430,15 @@ class GroqEmulator:
         return reply
 
     def admin(self, method: str, path: str) -> Reply:
-        """``GET /emulator/stats`` and ``POST /emulator/reset`` (no key needed)."""
+        """``GET /emulator/stats``, ``POST /emulator/reset`` and ``POST
+        /emulator/release-batches`` (lets held batches run; no key needed)."""
         from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
 
         if method == "GET" and path == "/emulator/stats":
             return Reply.json(200, self.stats.snapshot(), "req_emu_admin")
+        if method == "POST" and path == "/emulator/release-batches":
+            self.release_batches()
+            return Reply.json(200, {"released": True}, "req_emu_admin")
         if method == "POST" and path == "/emulator/reset":
             self.reset()
             return Reply.json(200, {"reset": True}, "req_emu_admin")

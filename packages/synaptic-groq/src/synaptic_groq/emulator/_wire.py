@@ -94,10 +94,32 @@ def sse(data: dict[str, Any] | str) -> bytes:
     return f"data: {text}\n\n".encode()
 
 
+# Audio models as Groq's /models lists them: Whisper is OpenAI's with a 448-token window
+# (recorded 2024 listings); Orpheus is Canopy Labs', and its window is not on record.
+_AUDIO_ENTRIES: dict[str, tuple[str, int | None]] = {
+    "whisper": ("OpenAI", 448),
+    "canopylabs": ("Canopy Labs", None),
+}
+
+
 def model_entry(model_id: str) -> dict[str, Any]:
     """One ``GET /models`` entry."""
     info = CATALOG.get(model_id)
     prefix = model_id.split("/", 1)[0] if "/" in model_id else "meta-llama"
+    if info is not None and info.kind != "chat":
+        owner, window = _AUDIO_ENTRIES.get(
+            "whisper" if model_id.startswith("whisper") else prefix, (prefix, None)
+        )
+        return {
+            "id": model_id,
+            "object": "model",
+            "created": CREATED,
+            "owned_by": owner,
+            "active": info.lifecycle is not Lifecycle.DECOMMISSIONED,
+            "context_window": window,
+            "public_apps": None,
+            "max_completion_tokens": window,
+        }
     return {
         "id": model_id,
         "object": "model",
