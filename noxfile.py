@@ -13,7 +13,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "sdk-conformance", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -41,6 +41,15 @@ def tests(session: nox.Session) -> None:
     """The offline test suite (warnings are errors)."""
     sync(session)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(name="sdk-conformance")
+def sdk_conformance(session: nox.Session) -> None:
+    """The official groq SDK (pinned: the conformance group) through every resource
+    method Groq serves, against the emulator, with strict response validation
+    (conformance/test_groq_sdk.py names what is left out and why)."""
+    sync(session, "conformance")
+    session.run("pytest", "conformance", *session.posargs)
 
 
 @nox.session
