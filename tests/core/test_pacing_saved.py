@@ -66,6 +66,7 @@ def test_a_debt_is_saved_as_empty_a_dead_processes_queue_is_never_sent(tmp_path:
     first = process(clocks, path)
     for _ in range(60 + 200):  # 200 queued for later, then the process is killed
         first.reserve("k", 0)
+    clocks.advance(0.11)
     spend(first, "k", 1)  # one settles: the save that a kill -9 leaves behind
     saved = json.loads(path.read_text())["budgets"]["k"]
     assert saved["requests"] == {"60.0": [0.0, 60.0]}
@@ -161,3 +162,32 @@ def test_remember_budgets_makes_pace_use_the_file_and_none_turns_it_off(tmp_path
     assert saved.path == path
     remember_budgets(None)
     assert _shared._SAVED[0] is None
+
+
+@pytest.mark.parametrize(
+    "not_before", ["Infinity", "1e300", "NaN", '"soon"', "-1e300", "99999999999999"]
+)
+def test_an_absurd_pause_in_the_file_is_ignored_or_capped_at_a_day(
+    tmp_path: Path, not_before: str
+) -> None:
+    clocks, path = Clocks(), tmp_path / "budgets.json"
+    entry = (
+        f'{{"saved": {clocks.wall!r}, "not_before": {not_before}, '
+        '"requests": {"60.0": [Infinity, 60], "86400.0": [1, 1e400]}}'
+    )
+    path.write_text(f'{{"version": 1, "budgets": {{"k": {entry}}}}}')
+    limiter = process(clocks, path)
+    wait = limiter.reserve("k", 0).wait
+    assert 0 <= wait <= 86_400.0
+    assert limiter.snapshot("k") == {"requests_per_minute": pytest.approx(59.0)}
+
+
+def test_a_burst_of_claims_is_written_before_any_answer(tmp_path: Path) -> None:
+    """A kill -9 right after a burst leaves the burst spent in the file."""
+    clocks, path = Clocks(), tmp_path / "budgets.json"
+    first = process(clocks, path)
+    for _ in range(50):
+        first.reserve("k", 0)
+        clocks.advance(0.01)  # 0.5 s of claims, no answer yet: then the process dies
+    second = process(clocks, path)
+    assert second.snapshot("k")["requests_per_minute"] < 20

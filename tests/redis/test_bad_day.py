@@ -678,6 +678,7 @@ async def test_rediss_to_a_plain_redis_says_tls_and_how_to_fix_it(
             in message
         )
         assert "rediss:// is Redis over TLS: for a server without TLS use redis://" in message
+        assert "pacing in this process alone, other processes not counted (fix it: " in message
         await limiter.aclose()
 
 
@@ -694,8 +695,11 @@ def test_a_store_that_needs_a_password_says_so_and_where_to_put_it(
             warnings.simplefilter("always")
             assert limiter.reserve("k", 0).limiter is limiter.local
         (message,) = [str(w.message) for w in caught]
-        assert "refused us: it needs a password, or another one (" in message
-        assert "put it in the store URL: redis://:PASSWORD@HOST:PORT/0" in message
+        if password is None:
+            assert "needs a password (NOAUTH); pacing in this process alone" in message
+        else:
+            assert "refused the password in the store URL (WRONGPASS)" in message
+        assert "give it in the store URL as redis://:PASSWORD@HOST:PORT/0" in message
         assert "nope" not in message
     finally:
         SyncClient(parse_url(f"redis://:pw@127.0.0.1:{redis_server.port}/0")).call(
@@ -749,3 +753,27 @@ async def test_a_unix_socket_store(unix_server: Path) -> None:
     assert (await limiter.areserve("k", 0)).limiter is limiter
     assert limiter.snapshot("k")["requests_per_minute"] == pytest.approx(58, abs=0.1)
     await limiter.aclose()
+
+
+def test_a_password_given_as_a_url_option_is_never_printed(redis_server: RedisServer) -> None:
+    url = f"redis://127.0.0.1:{redis_server.port}/0?password=s3cretQ"
+    command(redis_server, "CONFIG", "SET", "requirepass", "other")
+    try:
+        limiter = RedisRateLimiter(Limits(requests_per_minute=60), url=url)
+        assert "s3cretQ" not in repr(limiter)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            limiter.reserve("k", 0)
+        (message,) = [str(w.message) for w in caught]
+        assert (
+            f"redis://127.0.0.1:{redis_server.port}/0?password=*** refused the password" in message
+        )
+        assert "s3cretQ" not in message
+    finally:
+        SyncClient(parse_url(f"redis://:other@127.0.0.1:{redis_server.port}/0")).call(
+            "CONFIG", "SET", "requirepass", ""
+        )
+    for bad in ("redis://h:notaport/0?password=s3cretQ", "http://u:s3cretQ@h/0?password=s3cretQ"):
+        with pytest.raises(ValueError, match="Redis store URL") as info:
+            parse_url(bad)
+        assert "s3cretQ" not in str(info.value)

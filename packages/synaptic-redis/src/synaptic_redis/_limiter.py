@@ -45,6 +45,7 @@ from synaptic_redis._resp import (
     SyncClient,
     TlsHandshakeError,
     parse_url,
+    public_url,
 )
 from synaptic_redis._script import SCRIPT, SHA, WORKER_WINDOW
 
@@ -63,28 +64,33 @@ def _too_large(tokens: int, limit: float, period: float) -> RequestTooLargeError
     return RequestTooLargeError(msg, code="rate_limit_exceeded")
 
 
-def _diagnosis(error: StoreError) -> tuple[str, str]:
-    """What the store did and what to check, in words (a wrong URL or password is the
-    usual cause of a store that never answered, so those name the fix)."""
+def _diagnosis(error: StoreError, *, has_password: bool) -> tuple[str, str, bool]:
+    """What the store did, what to check, and whether it is a setting (a wrong URL or
+    password: it will not pass by itself, unlike an outage)."""
     text = str(error)
     if isinstance(error, TlsHandshakeError):
         return (
             f"did not complete a TLS handshake ({error})",
             "rediss:// is Redis over TLS: for a server without TLS use redis://",
+            True,
         )
     if isinstance(error, ReplyError) and (
         error.code in ("NOAUTH", "WRONGPASS") or "unauthenticated" in text
     ):
+        what = "refused the password in the store URL" if has_password else "needs a password"
         return (
-            f"refused us: it needs a password, or another one ({error})",
-            "put it in the store URL: redis://:PASSWORD@HOST:PORT/0 (or USER:PASSWORD@)",
+            f"{what} ({error.code if error.code != 'ERR' else 'NOAUTH'})",
+            "give it in the store URL as redis://:PASSWORD@HOST:PORT/0 or "
+            "redis://USER:PASSWORD@HOST:PORT/0",
+            True,
         )
     if isinstance(error, ReplyError):
         return (
             f"refused the update ({error})",
             "a replica after a failover? point the store at the primary",
+            False,
         )
-    return f"is unreachable ({error})", "check that Redis runs there"
+    return f"is unreachable ({error})", "check that Redis runs there", False
 
 
 class _Fallback(LocalRateLimiter):
@@ -225,8 +231,7 @@ class RedisRateLimiter:
         return f"RedisRateLimiter({self._public_url()!r})"
 
     def _public_url(self) -> str:
-        scheme, _, rest = self.url.partition("://")
-        return f"{scheme}://{rest.rpartition('@')[2]}"  # never a password
+        return public_url(self.url)  # never a password
 
     @staticmethod
     def redis_key(key: str) -> str:
@@ -304,7 +309,7 @@ class RedisRateLimiter:
     def _outage(self, error: StoreError) -> None:
         """Any store error is an outage: fall back (warning once), or raise NetworkError."""
         public = self._public_url()
-        what, hint = _diagnosis(error)
+        what, hint, setting = _diagnosis(error, has_password=bool(self.endpoint.password))
         if self.on_outage == "raise":
             msg = (
                 f"the rate-limit store {public} {what}; {hint}, or pace with this "
@@ -318,9 +323,13 @@ class RedisRateLimiter:
             first = not self._warned
             self._warned = True
         if first:
+            then = (
+                f"pacing in this process alone, other processes not counted (fix it: {hint})"
+                if setting
+                else f"pacing with this process's share of the budget until it is back ({hint})"
+            )
             warnings.warn(
-                f"the rate-limit store {public} {what}; pacing with this process's share "
-                f"of the budget until it is back ({hint})",
+                f"the rate-limit store {public} {what}; {then}",
                 RuntimeWarning,
                 stacklevel=4,
             )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import select
 import socket
 import threading
@@ -131,7 +132,9 @@ def parse_url(url: str, *, timeout: float = 2.0) -> Endpoint:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("redis", "rediss", "unix"):
-        msg = f"a Redis store URL starts with redis://, rediss:// or unix://, not {url!r}"
+        msg = (
+            f"a Redis store URL starts with redis://, rediss:// or unix://, not {public_url(url)!r}"
+        )
         raise ValueError(msg)
     query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
     unknown = sorted(set(query) - _OPTIONS)
@@ -148,7 +151,7 @@ def parse_url(url: str, *, timeout: float = 2.0) -> Endpoint:
         socket_timeout = float(query.get("socket_timeout", timeout))
         connect_timeout = float(query.get("socket_connect_timeout", socket_timeout))
     except ValueError as error:
-        msg = f"bad Redis store URL {_public(url)!r}: {error}"
+        msg = f"bad Redis store URL {public_url(url)!r}: {error}"
         raise ValueError(msg) from None
     cert_reqs = query.get("ssl_cert_reqs", "required").lower()
     if cert_reqs not in ("required", "optional", "none"):
@@ -175,9 +178,14 @@ def parse_url(url: str, *, timeout: float = 2.0) -> Endpoint:
     )
 
 
-def _public(url: str) -> str:
+def public_url(url: str) -> str:
+    """``url`` safe to print: no ``user:password@`` and no ``password=`` value."""
     scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.rpartition('@')[2]}"
+    rest = _PASSWORD_OPTION.sub(r"\1***", rest.rpartition("@")[2])
+    return f"{scheme}://{rest}"
+
+
+_PASSWORD_OPTION = re.compile(r"(?i)([?&]password=)[^&#]*")
 
 
 # --- the protocol --------------------------------------------------------------------

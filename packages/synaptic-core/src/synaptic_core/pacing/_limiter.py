@@ -189,7 +189,10 @@ def budget_wait_error(wait: float, max_wait: float, *, remembered: str = "") -> 
         f"({max_wait:g}s); raise max_wait or lower the load"
     )
     if remembered:
-        msg += f" (the budget as an earlier run on this machine left it, in {remembered})"
+        msg += (
+            f" (the budget as an earlier run on this machine left it, in {remembered}; "
+            "delete that file to forget it)"
+        )
     error = RateLimitError(msg, retry_after=wait, retryable=False, code=LOCAL_BUDGET)
     error.remembered = remembered or None
     return error
@@ -293,6 +296,7 @@ class LocalRateLimiter:
             self._refund(state, tokens, now)
             remembered = str(self.saved.path) if state.remembered and self.saved else ""
             raise budget_wait_error(wait, max_wait, remembered=remembered)
+        self._save(now)  # a burst of claims is spent budget too (a kill -9 may follow)
         return reservation
 
     def recheck(self, reservation: Reservation) -> float:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 import threading
@@ -92,6 +93,8 @@ class SavedBudgets:
                     level, capacity = (float(x) for x in pair)
                 except (TypeError, ValueError):
                     continue
+                if not all(map(math.isfinite, (period, level, capacity))):
+                    continue  # NaN or infinity: not something this module wrote
                 if not (period > 0 and capacity > 0):
                     continue
                 bucket = buckets.get(period)
@@ -100,7 +103,8 @@ class SavedBudgets:
                 refilled = max(0.0, level) + elapsed * bucket.rate
                 bucket.level = min(bucket.level, refilled)
                 bucket.stamp = now
-        not_before = _number(entry.get("not_before")) - self._wall()
+        # A pause longer than a day is not a 429's (Groq's longest is a day's limit).
+        not_before = min(_number(entry.get("not_before")) - self._wall(), FORGET)
         return (now + not_before if not_before > 0 else 0.0), True
 
     def due(self, now: float) -> bool:
@@ -131,7 +135,12 @@ class SavedBudgets:
 
 
 def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    """A finite number from the file, else 0.0 (a string, NaN, infinity, 1e300 as a time
+    are not something this module wrote)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    number = float(value)
+    return number if math.isfinite(number) and abs(number) < 1e12 else 0.0
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

@@ -166,7 +166,10 @@ def budget_stop(error: BaseException, *, sent_429: bool) -> BatchStoppedError:
     else:
         what = "the rate-limit budget has no room" + (f" {until(wait)}" if wait else "")
         if error.remembered:
-            what += f" (as an earlier run on this machine left it, in {error.remembered})"
+            what += (
+                f" (as an earlier run on this machine left it, in {error.remembered}; "
+                "delete that file to forget it)"
+            )
     message = (
         f"{what}: the job stopped rather than write lines that were never answered; "
         "run it again with resume (--resume)" + (" after that" if wait else " once it is fixed")
