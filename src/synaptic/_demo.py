@@ -28,6 +28,7 @@ from synaptic_core import (
     ToolChoice,
     ToolDefinition,
 )
+from synaptic_core._install import install_hint
 
 DEMO_KEY_ENV = "SYNAPTIC_DEMO_KEY"
 
@@ -52,7 +53,7 @@ def run_demo(*, live: bool) -> None:
         from synaptic_groq import GroqChatModel, GroqConfig, GroqModel  # noqa: PLC0415
         from synaptic_groq.emulator import GroqEmulator  # noqa: PLC0415
     except ImportError as error:
-        msg = 'the demo needs the groq extra: pip install "synaptic[groq]"'
+        msg = f"the demo needs the groq extra: {install_hint('groq')}"
         raise ConfigError(msg) from error
 
     emulator = None

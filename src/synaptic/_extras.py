@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from synaptic_core._install import install_hint
+
 
 def missing_extra(module: str, extra: str, cause: ImportError) -> ImportError:
     """The error to raise when ``module`` (a provider package) is not installed."""
     error = ImportError(
-        f'synaptic.{extra} needs the {extra!r} extra: pip install "synaptic[{extra}]" '
-        f'(or uv add "synaptic[{extra}]"); {module} is not installed',
+        f"synaptic.{extra} needs the {extra!r} extra ({module} is not installed): "
+        f"{install_hint(extra)}",
         name=module,
     )
     error.__cause__ = cause

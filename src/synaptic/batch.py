@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from synaptic_core import ChatModel, load_chat_model
+from synaptic_core._install import install_hint
 
 try:
     from synaptic_openai.batch import (
@@ -32,7 +33,7 @@ try:
         read_batch_output,
     )
 except ImportError as exc:  # pragma: no cover (the extras install it)
-    msg = 'bulk jobs need a provider: pip install "synaptic[groq]" (or [openai])'
+    msg = f"bulk jobs need a provider, the groq extra (or openai): {install_hint('groq')}"
     raise ImportError(msg) from exc
 
 

@@ -1,4 +1,4 @@
-"""The groq provider (``synaptic_groq``), installed with ``pip install "synaptic[groq]"``.
+"""The groq provider (``synaptic_groq``), the ``[groq]`` extra (README: Install).
 
 Every public name of ``synaptic_groq``, loaded when ``synaptic_groq`` loads it (its
 typed answer extras on first use), so ``from synaptic.groq import GroqChatModel`` stays

@@ -1,4 +1,4 @@
-"""The openai provider (``synaptic_openai``), installed with ``pip install "synaptic[openai]"``."""
+"""The openai provider (``synaptic_openai``), the ``[openai]`` extra (README: Install)."""
 
 from synaptic._extras import missing_extra
 

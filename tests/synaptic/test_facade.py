@@ -103,8 +103,10 @@ def test_missing_extra_says_what_to_install(extra: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.startswith(
-        f"synaptic.{extra} needs the '{extra}' extra: pip install \"synaptic[{extra}]\""
+        f"synaptic.{extra} needs the '{extra}' extra (synaptic_{extra} is not installed): "
+        "install it from a checkout: python -m pip install ./packages/synaptic-core "
     )
+    assert f'"./[{extra}]" (README: Install' in out.stdout
 
 
 def app(question: str, config: Path) -> str:

@@ -117,7 +117,9 @@ def emulator(
     try:
         from synaptic_groq.emulator import GroqEmulator, Scenario  # noqa: PLC0415
     except ImportError as error:
-        msg = 'the emulator needs the groq extra: pip install "synaptic[groq]"'
+        from synaptic_core._install import install_hint  # noqa: PLC0415
+
+        msg = f"the emulator needs the groq extra: {install_hint('groq')}"
         raise click.ClickException(msg) from error
     if host not in ("127.0.0.1", "localhost", "::1") and not api_keys:
         click.echo(

@@ -23,7 +23,9 @@ def models(live: bool) -> None:
             live_replacement,
         )
     except ImportError as error:
-        msg = 'listing models needs the groq extra: pip install "synaptic[groq]"'
+        from synaptic_core._install import install_hint  # noqa: PLC0415
+
+        msg = f"listing models needs the groq extra: {install_hint('groq')}"
         raise click.ClickException(msg) from error
     if live:
         config = GroqConfig(model=GroqModel.GPT_OSS_20B)

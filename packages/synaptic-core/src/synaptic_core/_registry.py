@@ -18,6 +18,7 @@ import pluggy
 from synaptic_core import _fake_provider
 from synaptic_core._errors import ConfigError
 from synaptic_core._hooks import PROJECT, Provider, ProviderHookSpecs
+from synaptic_core._install import install_hint
 from synaptic_core._suggest import suggest
 
 ENTRY_POINT_GROUP = "synaptic"
@@ -120,7 +121,7 @@ class ProviderRegistry:
                 )
                 if name in ("groq", "openai", "openai-compatible"):
                     extra = "openai" if name.startswith("openai") else name
-                    msg += f'. Install it with: pip install "synaptic[{extra}]"'
+                    msg += f"; {install_hint(extra)}"
                 raise ConfigError(msg)
             if len(candidates) > 1:
                 origins = " and ".join(_origin(e) for e in candidates)

@@ -23,6 +23,7 @@ from typing import Any
 
 from synaptic_core._chat_model import ChatModel
 from synaptic_core._errors import RateLimitError
+from synaptic_core._install import install_hint
 from synaptic_core._request import ChatInput, ChatRequest
 from synaptic_core._response import AIMessageChunk, ChatResponse
 from synaptic_core.pacing._estimate import TokenEstimator
@@ -95,8 +96,7 @@ def warn_if_shared(key: str, limiter: Any) -> None:
     warnings.warn(
         "a 429 came while this process's rate-limit budget had room: another process or "
         "tool is spending the same limits; give every client one budget with "
-        'store = "redis://HOST:6379/0" in the profile\'s limits (the [redis] extra, with '
-        "packages/synaptic-redis, from a checkout: see the README's Install)",
+        f'store = "redis://HOST:6379/0" in the profile\'s limits ({install_hint("redis")})',
         SharedBudgetWarning,
         stacklevel=2,
     )

@@ -16,6 +16,7 @@ import pluggy
 
 from synaptic_core._errors import ConfigError
 from synaptic_core._hooks import PROJECT, hookspec
+from synaptic_core._install import install_hint
 from synaptic_core.pacing._limiter import Limits, LocalRateLimiter, RateLimiter
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ def limiter_for(
     points = [e for e in metadata.entry_points(group=STORES_GROUP) if e.name == scheme]
     if not points:
         msg = (
-            f"no installed store for {scheme}:// URLs; for redis:// and rediss://, install "
-            "packages/synaptic-redis from a checkout with the [redis] extra (README: Install)"
+            f"no installed store for {scheme}:// URLs; for redis:// and rediss://, the "
+            f"[redis] extra: {install_hint('redis')}"
         )
         raise ConfigError(msg)
     module = points[0].load()
