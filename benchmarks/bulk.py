@@ -111,16 +111,19 @@ def start_emulator(
     return process, match.group(1)
 
 
-def start_redis() -> tuple[subprocess.Popen[bytes] | None, str]:
+def start_redis(where: Path | None = None) -> tuple[subprocess.Popen[bytes] | None, str]:
+    """Our own ``redis-server`` on a free port of 127.0.0.1 (run from ``where`` when
+    given: a temporary directory), nothing saved; ``(None, "")`` when none is installed."""
     binary = shutil.which("redis-server")
     if binary is None:
         return None, ""
     port = free_port()
+    folder = ["--dir", str(where)] if where is not None else []
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         *folder],
+        cwd=where, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

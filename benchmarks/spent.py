@@ -54,7 +54,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -66,7 +65,7 @@ from typing import Any
 import httpx
 
 from benchmarks.batch import write_input
-from benchmarks.bulk import start_emulator
+from benchmarks.bulk import start_emulator, start_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -124,12 +123,6 @@ asyncio.run(main())
 
 
 # --- the pieces -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def room(admitted: int, since_first: float) -> float:
@@ -428,30 +421,11 @@ def case_b(where: Path, client: str) -> dict[str, Any]:
 # --- C: a Redis outage -----------------------------------------------------------------
 
 
-def start_redis(where: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """Our own ``redis-server`` on a free port of 127.0.0.1, run from ``where`` (a
-    temporary directory), nothing saved."""
-    binary = shutil.which("redis-server")
-    assert binary is not None
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(where)],
-        cwd=where, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return process, port
-
-
 def case_c(where: Path) -> dict[str, Any]:
     write_input(where / "job.jsonl", OUTAGE)
-    redis, port = start_redis(where)
-    write_config(where, store=f"redis://127.0.0.1:{port}/0")
+    redis, store = start_redis(where)
+    assert redis is not None, "case C needs redis-server"
+    write_config(where, store=store)
     outputs = [where / f"shard{k}.out" for k in (1, 2)]
     for output in outputs:
         output.unlink(missing_ok=True)

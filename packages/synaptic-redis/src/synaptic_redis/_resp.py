@@ -330,7 +330,24 @@ def _open_socket(endpoint: Endpoint) -> socket.socket:
 # --- sync ----------------------------------------------------------------------------
 
 
-class _Connection:
+class _Socket:
+    """What both connections do with their socket: close it quietly, also when dropped."""
+
+    sock: socket.socket
+
+    def close(self) -> None:
+        sock = getattr(self, "sock", None)  # None: __init__ failed before connecting
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def __del__(self) -> None:
+        # A pool dropped with its limiter closes its sockets quietly (no ResourceWarning):
+        # an idle connection is a cache, not a resource the caller has to manage.
+        self.close()
+
+
+class _Connection(_Socket):
     """One blocking connection (with ``endpoint.timeout`` on every read and write)."""
 
     def __init__(self, endpoint: Endpoint, context: ssl.SSLContext | None) -> None:
@@ -374,17 +391,6 @@ class _Connection:
                     return replies
         except OSError as error:
             raise _io_error(self.endpoint, error) from None
-
-    def close(self) -> None:
-        sock = getattr(self, "sock", None)  # None: __init__ failed before connecting
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.close()
-
-    def __del__(self) -> None:
-        # A pool dropped with its limiter closes its sockets quietly (no ResourceWarning):
-        # an idle connection is a cache, not a resource the caller has to manage.
-        self.close()
 
 
 class SyncClient:
@@ -440,7 +446,7 @@ class SyncClient:
 # --- asyncio -------------------------------------------------------------------------
 
 
-class _AsyncConnection:
+class _AsyncConnection(_Socket):
     """A non-blocking socket driven by whichever loop is running (none owns it)."""
 
     def __init__(self, endpoint: Endpoint, sock: socket.socket) -> None:
@@ -564,17 +570,6 @@ class _AsyncConnection:
             return await asyncio.wait_for(self._exchange(commands), self.endpoint.timeout)
         except (OSError, asyncio.TimeoutError) as error:
             raise _io_error(self.endpoint, _as_oserror(error)) from None
-
-    def close(self) -> None:
-        sock = getattr(self, "sock", None)  # None: __init__ failed before connecting
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.close()
-
-    def __del__(self) -> None:
-        # A pool dropped with its limiter closes its sockets quietly (no ResourceWarning):
-        # an idle connection is a cache, not a resource the caller has to manage.
-        self.close()
 
 
 def _as_oserror(error: BaseException) -> OSError:

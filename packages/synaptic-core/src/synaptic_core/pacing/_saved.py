@@ -22,7 +22,6 @@ import contextlib
 import json
 import math
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -145,6 +144,8 @@ def _number(value: object) -> float:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Replace the file whole (a reader never sees half of it); errors are ignored."""
+    import tempfile  # noqa: PLC0415 (only a process that remembers budgets pays for it)
+
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".budgets-", suffix=".tmp")
