@@ -91,7 +91,7 @@ def test_unknown_provider_suggests_close_names(plugins: Path) -> None:
 def test_unknown_known_provider_says_what_to_install() -> None:
     with pytest.raises(
         ConfigError,
-        match=r'install it from a checkout: python -m pip install \./packages/synaptic-core '
+        match=r"install it from a checkout: python -m pip install \./packages/synaptic-core "
         r'\./packages/synaptic-openai \./packages/synaptic-groq "\./\[groq\]"',
     ):
         ProviderRegistry(entry_points=[]).get("groq")
