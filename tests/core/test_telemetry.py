@@ -13,8 +13,10 @@ import pytest
 
 from synaptic_core import (
     AIMessageChunk,
+    ChatRequest,
     FakeBackend,
     FallbackChatModel,
+    HumanMessage,
     RateLimitError,
     RetryChatModel,
     RetryConfig,
@@ -261,3 +263,81 @@ def test_the_call_never_holds_the_key_in_its_repr(recorder: Recorder) -> None:
     groq(FakeBackend().add_response(completion())).chat_sync("hi")
     assert KEY not in repr(recorder.calls[0])
     _ = (AIMessageChunk, RateLimitError)
+
+
+def test_a_fact_missing_on_the_first_chunk_is_taken_from_a_later_one(recorder: Recorder) -> None:
+    """Groq's 2024-era streams: the first chunk lacks what later chunks carry (DESIGN 12:
+    the first non-null value wins, for the call as for the chunks)."""
+    frames = chunks("Hel", "lo")
+    del frames[0]["id"], frames[0]["model"]
+    frames[1]["x_groq"] = {"id": "req_late"}
+    backend = FakeBackend().add_sse(frames)
+    assert "".join(c.content for c in groq(backend).stream_chat_sync("hi")) == "Hello"
+    [call] = recorder.calls
+    assert (call.response_id, call.response_model, call.request_id) == ("c1", "m", "req_late")
+    assert call.response is not None
+    assert (call.response.id, call.response.model) == ("c1", "m")
+
+
+def test_a_streams_response_is_built_only_when_asked_and_never_for_a_failed_one(
+    recorder: Recorder,
+) -> None:
+    backend = FakeBackend().add_sse(chunks("a", "b"))
+    list(groq(backend).stream_chat_sync("hi"))
+    [call] = recorder.calls
+    assert call._response is None
+    response = call.response
+    assert response is not None
+    assert (response.finish_reason, response.usage) == ("stop", call.usage)
+    assert call.response is response  # built once
+    backend = FakeBackend().add_sse(chunks("a")[:1], done=False)
+    with pytest.raises(Exception):  # noqa: PT011,B017 (the cut stream's own error)
+        list(groq(backend).stream_chat_sync("hi"))
+    assert recorder.calls[-1].response is None
+
+
+def test_the_stream_is_the_active_call_until_its_first_chunk_only(recorder: Recorder) -> None:
+    """What reports into a call (retries, waits, fallbacks) happens before the first
+    chunk; after it, the stream no longer sets the active call for each chunk."""
+    from synaptic_core.telemetry._observe import ACTIVE
+
+    seen: list[bool] = []
+
+    def tracked() -> Iterator[AIMessageChunk]:
+        for part in ("a", "b", "c"):
+            seen.append(ACTIVE.get() is not None)
+            yield AIMessageChunk(content=part)
+
+    model = ScriptedChatModel(["unused"])
+    model._stream_chat_sync = lambda request: tracked()  # type: ignore[method-assign]
+    assert "".join(c.content for c in model.stream_chat_sync("hi")) == "abc"
+    assert seen == [True, False, False]
+
+
+def test_a_model_description_leaves_the_cache_with_its_model(recorder: Recorder) -> None:
+    import gc
+
+    from synaptic_core.telemetry import _call
+
+    model = groq(FakeBackend().add_response(completion()))
+    model.chat_sync("hi")
+    key = id(model)
+    assert _call._DESCRIBED[key][1][:2] == ("groq", "openai/gpt-oss-20b")
+    del model
+    recorder.calls.clear()  # the calls held the model
+    gc.collect()
+    assert key not in _call._DESCRIBED
+
+
+def test_an_option_the_config_lacks_is_none_and_the_config_default_is_used() -> None:
+    class Config:
+        temperature = 0.3  # a class attribute, as a property or a default would be
+
+        def __init__(self) -> None:
+            self.max_tokens = 55
+
+    call = ChatCall.__new__(ChatCall)
+    call.request = ChatRequest(messages=[HumanMessage("hi")], seed=9)
+    call.config = Config()
+    assert (call.option("max_tokens"), call.option("temperature")) == (55, 0.3)
+    assert (call.option("seed"), call.option("top_p")) == (9, None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from typing_extensions import Self
 
 
@@ -20,7 +20,11 @@ class SamplingBuilders(BaseModel):
     ``with_seed``, ``with_response_format``, ``with_parallel_tool_calls``.
 
     A field-less base: subclasses declare the fields (with their ranges) and config.
+    Its schema is built on first use, like theirs: building it at import would load
+    pydantic's plugin loader, and with it ``importlib.metadata``, in every process.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     def __init__(self, **data: Any) -> None:
         # Typed as open so subclasses' own __init__ can pass their fields through.

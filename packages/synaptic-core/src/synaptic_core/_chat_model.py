@@ -13,6 +13,7 @@ from __future__ import annotations
 import abc
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
+from types import ModuleType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -136,6 +137,19 @@ def model_chain(model: ChatModel, *, every_fallback: bool = True) -> Iterator[Ch
             yield from model_chain(each, every_fallback=every_fallback)
 
 
+_OBSERVER: list[ModuleType] = []
+
+
+def _observer() -> ModuleType:
+    """``synaptic_core.telemetry._observe``, loaded on the first call observed and kept
+    (an import statement on every observed call costs more than this lookup)."""
+    if not _OBSERVER:
+        from synaptic_core.telemetry import _observe  # noqa: PLC0415
+
+        _OBSERVER.append(_observe)
+    return _OBSERVER[0]
+
+
 def _prepare(
     request: ChatInput,
     extra_headers: Mapping[str, str] | None,
@@ -171,9 +185,7 @@ class ChatModel(abc.ABC):
         """Send a request and wait for the whole answer."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
         if LISTENERS:
-            from synaptic_core.telemetry._observe import observe_chat  # noqa: PLC0415
-
-            return await observe_chat(self, prepared, self._chat)
+            return await _observer().observe_chat(self, prepared, self._chat)
         return await self._chat(prepared)
 
     def chat_sync(
@@ -187,9 +199,7 @@ class ChatModel(abc.ABC):
         """Blocking ``chat`` (real blocking I/O; safe inside a running event loop)."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
         if LISTENERS:
-            from synaptic_core.telemetry._observe import observe_chat_sync  # noqa: PLC0415
-
-            return observe_chat_sync(self, prepared, self._chat_sync)
+            return _observer().observe_chat_sync(self, prepared, self._chat_sync)
         return self._chat_sync(prepared)
 
     def stream_chat(
@@ -204,9 +214,9 @@ class ChatModel(abc.ABC):
         to release the connection deterministically)."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
         if LISTENERS:
-            from synaptic_core.telemetry._observe import observe_stream  # noqa: PLC0415
-
-            return ChatStream(observe_stream(self, prepared, self._stream_chat(prepared)))
+            return ChatStream(
+                _observer().observe_stream(self, prepared, self._stream_chat(prepared))
+            )
         return ChatStream(self._stream_chat(prepared))
 
     def stream_chat_sync(
@@ -220,9 +230,9 @@ class ChatModel(abc.ABC):
         """Blocking ``stream_chat`` (``for``, or ``with`` to release the connection)."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
         if LISTENERS:
-            from synaptic_core.telemetry._observe import observe_stream_sync  # noqa: PLC0415
-
-            chunks = observe_stream_sync(self, prepared, self._stream_chat_sync(prepared))
+            chunks = _observer().observe_stream_sync(
+                self, prepared, self._stream_chat_sync(prepared)
+            )
             return SyncChatStream(chunks)
         return SyncChatStream(self._stream_chat_sync(prepared))
 

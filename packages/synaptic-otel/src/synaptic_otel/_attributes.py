@@ -58,14 +58,15 @@ def request(call: ChatCall, base: Attributes | None = None) -> Attributes:
 
 
 def response(call: ChatCall) -> Attributes:
-    """What came back: ids, model, finish reason, usage, and Groq's extras."""
+    """What came back: ids, model, finish reason, usage, and Groq's extras (one dict,
+    built once per request: this runs on every request a listener sees)."""
     attributes: Attributes = {}
     if call.response_id:
         attributes["gen_ai.response.id"] = call.response_id
     if call.response_model:
         attributes["gen_ai.response.model"] = call.response_model
     if call.finish_reason:
-        attributes["gen_ai.response.finish_reasons"] = [call.finish_reason]
+        attributes["gen_ai.response.finish_reasons"] = (call.finish_reason,)
     usage = call.usage
     if usage is not None:
         attributes["gen_ai.usage.input_tokens"] = usage.input_tokens
@@ -81,13 +82,18 @@ def response(call: ChatCall) -> Attributes:
     if call.abandoned:
         attributes["synaptic.stream.abandoned"] = True
     if call.provider == "groq":
-        attributes.update(groq(call))
+        _groq(call, attributes)
     return attributes
 
 
 def groq(call: ChatCall) -> Attributes:
     """Groq's extras: its request id, its timings, what the rate limit has left."""
     attributes: Attributes = {}
+    _groq(call, attributes)
+    return attributes
+
+
+def _groq(call: ChatCall, attributes: Attributes) -> None:
     if call.request_id:
         attributes["groq.request_id"] = call.request_id
     usage = call.usage
@@ -104,7 +110,6 @@ def groq(call: ChatCall) -> Attributes:
             attributes["groq.rate_limit.remaining_requests"] = limit.remaining_requests
         if limit.remaining_tokens is not None:
             attributes["groq.rate_limit.remaining_tokens"] = limit.remaining_tokens
-    return attributes
 
 
 def error_type(error: BaseException) -> str:
@@ -117,13 +122,21 @@ def error_type(error: BaseException) -> str:
 # --- contents (opt-in) -------------------------------------------------------------
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+"""``json.dumps(..., ensure_ascii=False)`` without building an encoder on every call
+(``json.dumps`` does, whenever an option is given: half the cost of a small message)."""
 
 
 def _parts(message: Any) -> list[dict[str, Any]]:
+    if message.role == "tool":
+        return [
+            {"type": "tool_call_response", "id": message.tool_call_id, "response": message.content}
+        ]
     parts: list[dict[str, Any]] = []
     if message.content:
         parts.append({"type": "text", "content": message.content})
-    for tool_call in getattr(message, "tool_calls", None) or ():
+    # Read from the instance's fields: a pydantic model's missing attribute costs ~2 µs.
+    for tool_call in message.__dict__.get("tool_calls") or ():
         parts.append(
             {
                 "type": "tool_call",
@@ -132,10 +145,6 @@ def _parts(message: Any) -> list[dict[str, Any]]:
                 "arguments": tool_call.arguments,
             }
         )
-    if message.role == "tool":
-        return [
-            {"type": "tool_call_response", "id": message.tool_call_id, "response": message.content}
-        ]
     return parts
 
 
@@ -145,12 +154,11 @@ def input_messages(call: ChatCall) -> Attributes:
     others = [m for m in call.request.messages if m.role != "system"]
     attributes: Attributes = {}
     if system:
-        attributes["gen_ai.system_instructions"] = json.dumps(
-            [{"type": "text", "content": m.content} for m in system], ensure_ascii=False
+        attributes["gen_ai.system_instructions"] = _dumps(
+            [{"type": "text", "content": m.content} for m in system]
         )
-    attributes["gen_ai.input.messages"] = json.dumps(
-        [{"role": _ROLES.get(m.role, m.role), "parts": _parts(m)} for m in others],
-        ensure_ascii=False,
+    attributes["gen_ai.input.messages"] = _dumps(
+        [{"role": _ROLES.get(m.role, m.role), "parts": _parts(m)} for m in others]
     )
     return attributes
 
@@ -162,4 +170,4 @@ def output_messages(answer: ChatResponse | None, finish_reason: str | None) -> A
     message: dict[str, Any] = {"role": "assistant", "parts": _parts(answer.message)}
     if finish_reason:
         message["finish_reason"] = finish_reason
-    return {"gen_ai.output.messages": json.dumps([message], ensure_ascii=False)}
+    return {"gen_ai.output.messages": _dumps([message])}

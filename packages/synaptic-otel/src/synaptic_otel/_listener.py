@@ -43,6 +43,7 @@ class OtelListener(Listener):
             explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
         )
         self._commons: dict[Any, dict[str, Any]] = {}
+        self._requests: dict[Any, tuple[Any, dict[str, Any], str]] = {}
         self._metric_labels: dict[Any, _Labels] = {}
         self.first_chunk = meter.create_histogram(
             "gen_ai.client.operation.time_to_first_chunk",
@@ -87,12 +88,38 @@ class OtelListener(Listener):
         held = call.state.get(self)
         return None if held is None else held[0]
 
-    def on_start(self, call: ChatCall) -> None:
-        attributes = attrs.request(call, self._common(call))
-        if self.capture_content:
-            attributes.update(attrs.input_messages(call))
-            call.keep_chunks = True
+    def _request(self, call: ChatCall) -> tuple[dict[str, Any], str]:
+        """The span's starting attributes and name. A request that sets none of the
+        options recorded (most do not) takes them from a cache per model, server, config
+        and kind of call; the dict is the SDK's to copy, never changed afterwards."""
+        request = call.request
+        if (
+            request.max_tokens is None
+            and request.temperature is None
+            and request.top_p is None
+            and request.seed is None
+            and not request.stop
+            and request.response_format is None
+        ):
+            key = (call.provider, call.request_model, call.server_address, call.server_port,
+                   id(call.config), call.stream)  # fmt: skip
+            found = self._requests.get(key)
+            if found is not None and found[0] is call.config:
+                return found[1], found[2]
+            if len(self._requests) > _CACHE_LIMIT:
+                self._requests.clear()
+            built = attrs.request(call, self._common(call))
+            name = f"chat {call.request_model}" if call.request_model else "chat"
+            self._requests[key] = (call.config, built, name)
+            return built, name
         name = f"chat {call.request_model}" if call.request_model else "chat"
+        return attrs.request(call, self._common(call)), name
+
+    def on_start(self, call: ChatCall) -> None:
+        attributes, name = self._request(call)
+        if self.capture_content:
+            attributes = {**attributes, **attrs.input_messages(call)}
+            call.keep_chunks = True
         span = self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         # A whole answer runs in one context: the span is current, so spans of the HTTP
         # layer nest under it. A stream resumes in its caller's contexts: it is not.

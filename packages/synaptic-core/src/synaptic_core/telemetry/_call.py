@@ -16,25 +16,28 @@ if TYPE_CHECKING:
     from synaptic_core._usage import TokenUsage
 
 
-_DESCRIBED: weakref.WeakKeyDictionary[Any, tuple[str, str | None, str | None, int | None, Any]]
-_DESCRIBED = weakref.WeakKeyDictionary()
+_Described = tuple[str, str | None, str | None, int | None, Any]
+_DESCRIBED: dict[int, tuple[weakref.ref[Any], _Described]] = {}
+"""By ``id(model)``, with a weak reference that tells a live model from a reused id;
+an entry leaves when its model is collected (cheaper per call than a
+``WeakKeyDictionary``, which builds a weak reference for every lookup)."""
 
 
-def describe(model: ChatModel) -> tuple[str, str | None, str | None, int | None, Any]:
+def describe(model: ChatModel) -> _Described:
     """(provider, model id, server address, server port, config) of the model that talks
     to the provider, found under any wrappers (worked out once per model object: models
     and their configs do not change)."""
-    try:
-        return _DESCRIBED[model]
-    except (KeyError, TypeError):
-        pass
+    key = id(model)
+    entry = _DESCRIBED.get(key)
+    if entry is not None and entry[0]() is model:
+        return entry[1]
     found = _describe(model)
     with contextlib.suppress(TypeError):  # a model that cannot be weakly referenced
-        _DESCRIBED[model] = found
+        _DESCRIBED[key] = (weakref.ref(model, lambda _, key=key: _DESCRIBED.pop(key, None)), found)  # type: ignore[misc]
     return found
 
 
-def _describe(model: ChatModel) -> tuple[str, str | None, str | None, int | None, Any]:
+def _describe(model: ChatModel) -> _Described:
     provider = model_id = address = None
     port = None
     found_config = None
@@ -69,6 +72,7 @@ class ChatCall:
     """
 
     __slots__ = (
+        "_response",
         "abandoned",
         "attempts",
         "chunks",
@@ -78,13 +82,13 @@ class ChatCall:
         "finish_reason",
         "first_chunk_at",
         "keep_chunks",
+        "missing",
         "model",
         "provider",
         "rate_limit",
         "request",
         "request_id",
         "request_model",
-        "response",
         "response_id",
         "response_model",
         "server_address",
@@ -112,13 +116,14 @@ class ChatCall:
         self.started = time.perf_counter()
         self.first_chunk_at: float | None = None
         self.ended: float | None = None
-        self.response: ChatResponse | None = None
+        self._response: ChatResponse | None = None
         self.error: BaseException | None = None
         self.abandoned = False
         self.attempts = 1
         self.waited = 0.0
         self.state: dict[Any, Any] = {}
         self.keep_chunks = False  # a listener that needs the streamed text sets it
+        self.missing = stream  # a first-chunk fact still to come (all, before the first)
         self.chunks: list[AIMessageChunk] = []
         self.usage: TokenUsage | None = None
         self.finish_reason: str | None = None
@@ -135,7 +140,14 @@ class ChatCall:
         the model's configured default."""
         value = getattr(self.request, name, None)
         if value is None or value == []:
-            value = getattr(self.config, name, None)
+            config = self.config
+            fields = getattr(config, "__dict__", None)
+            if fields is not None and name in fields:
+                value = fields[name]
+            elif hasattr(type(config), name):  # a property; a plain miss costs ~2 µs on pydantic
+                value = getattr(config, name, None)
+            else:
+                value = None
         return value
 
     @property
@@ -146,10 +158,23 @@ class ChatCall:
     def time_to_first_chunk(self) -> float | None:
         return None if self.first_chunk_at is None else self.first_chunk_at - self.started
 
+    @property
+    def response(self) -> ChatResponse | None:
+        """The answer: the whole response, or for an ended stream what it said (built on
+        first use: most listeners need only the facts above, and building it is a third
+        of a stream's fixed cost to telemetry)."""
+        if self._response is None and self.stream and self.ended is not None and self.error is None:
+            self._response = self.stream_response()
+        return self._response
+
+    @response.setter
+    def response(self, value: ChatResponse | None) -> None:
+        self._response = value
+
     # --- what the observers record --------------------------------------------------
 
     def answered(self, response: ChatResponse) -> None:
-        self.response = response
+        self._response = response
         self.usage = response.usage
         self.finish_reason = response.finish_reason
         self.response_id = response.id
@@ -158,14 +183,15 @@ class ChatCall:
         self.rate_limit = response.rate_limit
 
     def chunk(self, chunk: AIMessageChunk) -> bool:
-        """Record a stream chunk's facts; True for the first chunk."""
-        first = self.first_chunk_at is None
-        if first:
-            self.first_chunk_at = time.perf_counter()
-            self.response_id = chunk.id
-            self.response_model = chunk.model
-            self.request_id = chunk.request_id
-            self.rate_limit = chunk.rate_limit
+        """Record a stream chunk's facts; True for the first chunk. A fact the first
+        chunk lacks is taken from the first later chunk that has it (DESIGN 12)."""
+        if self.missing:  # the first chunk, or one after a first that lacked a fact
+            first = self.first_chunk_at is None
+            if first:
+                self.first_chunk_at = time.perf_counter()
+            self._facts(chunk)
+        else:
+            first = False
         if chunk.usage is not None:
             self.usage = chunk.usage
         if chunk.finish_reason is not None:
@@ -173,6 +199,15 @@ class ChatCall:
         if self.keep_chunks:
             self.chunks.append(chunk)
         return first
+
+    def _facts(self, chunk: AIMessageChunk) -> None:
+        self.response_id = self.response_id or chunk.id
+        self.response_model = self.response_model or chunk.model
+        self.request_id = self.request_id or chunk.request_id
+        self.rate_limit = self.rate_limit or chunk.rate_limit
+        self.missing = not (
+            self.response_id and self.response_model and self.request_id and self.rate_limit
+        )
 
     def stream_response(self) -> ChatResponse:
         """What the stream said, as a response (its text only when chunks were kept)."""

@@ -4,8 +4,8 @@ One ``ChatCall`` per caller's request: the outermost model's call starts it and 
 it the active call (a context variable); the models it wraps (retries, pacing,
 fallbacks) see an active call and report into it (``retried``, ``waited``,
 ``fell_back``) instead of starting their own. A stream is active only while it is
-producing a chunk, never while the caller holds one, so a call made in the caller's
-loop body is its own.
+producing its first chunk (retries, waits and fallbacks all happen before it), never
+while the caller holds one, so a call made in the caller's loop body is its own.
 """
 
 from __future__ import annotations
@@ -82,9 +82,28 @@ def observe_chat_sync(
 
 
 def _finish_stream(call: ChatCall, *, complete: bool) -> None:
-    call.abandoned = not complete
-    call.response = call.stream_response()
+    call.abandoned = not complete  # call.response is built when a listener asks for it
     _end(call)
+
+
+def _first(call: ChatCall, chunks: Iterator[AIMessageChunk]) -> AIMessageChunk:
+    """The first chunk, made with ``call`` active: what reports into a call (retries,
+    waits, fallbacks) happens before it; later chunks are made without the switch."""
+    token = ACTIVE.set(call)
+    try:
+        return next(chunks)
+    finally:
+        ACTIVE.reset(token)
+
+
+async def _afirst(
+    call: ChatCall, following: Callable[[], Awaitable[AIMessageChunk]]
+) -> AIMessageChunk:
+    token = ACTIVE.set(call)
+    try:
+        return await following()
+    finally:
+        ACTIVE.reset(token)
 
 
 async def observe_stream(
@@ -98,16 +117,19 @@ async def observe_stream(
         return
     call = _start(model, request, stream=True)
     done = False
+    record = call.chunk  # looked up once, not per chunk
+    following = chunks.__anext__
     try:
         while True:
-            token = ACTIVE.set(call)
             try:
-                chunk = await chunks.__anext__()
+                chunk = (
+                    await _afirst(call, following)
+                    if call.first_chunk_at is None
+                    else await following()
+                )
             except StopAsyncIteration:
                 break
-            finally:
-                ACTIVE.reset(token)
-            if call.chunk(chunk):
+            if record(chunk):
                 notify("on_first_chunk", call)
             yield chunk
     except GeneratorExit:
@@ -135,16 +157,14 @@ def observe_stream_sync(
         return
     call = _start(model, request, stream=True)
     done = False
+    record = call.chunk  # looked up once, not per chunk
     try:
         while True:
-            token = ACTIVE.set(call)
             try:
-                chunk = next(chunks)
+                chunk = _first(call, chunks) if call.first_chunk_at is None else next(chunks)
             except StopIteration:
                 break
-            finally:
-                ACTIVE.reset(token)
-            if call.chunk(chunk):
+            if record(chunk):
                 notify("on_first_chunk", call)
             yield chunk
     except GeneratorExit:
