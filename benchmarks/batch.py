@@ -104,9 +104,12 @@ def run_batch(where: Path, count: int, rpm: int, *, profile_limits: bool) -> dic
     )
     emulator, host_url = start_emulator(rpm, TPM, 100_000_000)
     try:
-        # SYNAPTIC_HOME: what a run leaves of the budget (budgets.json) stays in the case
+        # SYNAPTIC_HOME of its own: each case runs against a fresh emulator (a full
+        # bucket), so what an earlier case left of the budget (budgets.json) must not
+        # carry over (it did: the profiled run started from the learned run's empty bucket)
+        home = tempfile.mkdtemp(prefix="home-", dir=where)
         env = {**os.environ, "GROQ_API_KEY": KEY, "GROQ_BASE_URL": f"{host_url}/openai/v1",
-               "SYNAPTIC_HOME": str(where / "home")}  # fmt: skip
+               "SYNAPTIC_HOME": home}  # fmt: skip
         process = subprocess.Popen(
             [sys.executable, "-m", "synaptic", "batch", "in.jsonl", "-o", "out.jsonl",
              "-m", "bulk", "-c", str(config)],

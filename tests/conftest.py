@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import pytest
+
+# The example plugin (``tests/plugins/synaptic-shout``) exists for the tests alone: its
+# source and its distribution metadata (the entry point) are put on the path here, for
+# this process and the commands it starts, so the registry discovers it as it would an
+# installed distribution, while the development environment's `synaptic providers`
+# lists only real providers.
+_SHOUT = str(Path(__file__).parent / "plugins" / "synaptic-shout" / "src")
+if _SHOUT not in sys.path:
+    sys.path.insert(0, _SHOUT)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (_SHOUT, os.environ.get("PYTHONPATH")) if p
+    )
 
 
 @pytest.fixture(autouse=True)

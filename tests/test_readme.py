@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,6 @@ from .groq.catalog_table import catalog_table
 README = Path(__file__).parent.parent / "README.md"
 TEXT = README.read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```python\n(.*?)^```", TEXT, re.M | re.S)
-REFERENCE_MODELS = ("llama-3.3-70b-versatile",)  # the reference's model: enterprise keeps it
 
 
 def run_block(
@@ -62,7 +62,7 @@ def test_no_block_needs_a_wrapper() -> None:
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
 def test_readme_block_runs_as_a_file(code: str, tmp_path: Path) -> None:
-    with GroqEmulator(extra_models=REFERENCE_MODELS) as emulator:
+    with GroqEmulator() as emulator:  # the free and developer tiers' catalog
         shows_429 = "except RateLimitError" in code and "GroqEmulator" not in code
         retries = "RetryChatModel(model" in code
         if shows_429 or retries:
@@ -101,3 +101,31 @@ def test_groq_tool_example_sends_the_result_back(tmp_path: Path) -> None:
 
 def test_model_table_matches_the_catalog() -> None:
     assert catalog_table() in TEXT
+
+
+def test_the_references_line_warns_then_fails_as_the_readme_says(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        """
+        import warnings
+        from synaptic.groq import GroqChatModel, GroqConfig, GroqModel
+        from synaptic.core import ModelRetiredError
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            config = GroqConfig("gsk-your-api-key", GroqModel.LLAMA3_3_70B_VERSATILE)
+        print(type(caught[0].message).__name__)
+        with GroqChatModel(config) as model:
+            try:
+                model.chat_sync("Hello")
+            except ModelRetiredError as error:
+                print(type(error).__name__, error.status_code, error.replacement)
+        """
+    )
+    with GroqEmulator() as emulator:
+        done = run_block(code, tmp_path, emulator)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "DecommissionedModelWarning",
+        "ModelRetiredError 404 openai/gpt-oss-120b",
+    ]
+    assert "DecommissionedModelWarning: Groq model 'llama-3.3-70b-versatile'" in TEXT
+    assert "synaptic raises `ModelRetiredError`, whose `.replacement` is" in TEXT

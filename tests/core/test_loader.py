@@ -124,7 +124,9 @@ def test_profile_with_retry_and_fallbacks_is_wrapped(workdir: Path) -> None:
     assert primary.config == RetryConfig(max_attempts=5, initial_delay=0.1)
     assert primary.model.settings.api_key.get_secret_value() == "k-mine"  # type: ignore[attr-defined]
     assert "k-mine" not in repr(primary.model.settings)  # type: ignore[attr-defined]
-    assert isinstance(backup, ScriptedChatModel)
+    assert isinstance(backup, RetryChatModel)  # retries by default (DESIGN 18)
+    assert backup.config == RetryConfig()
+    assert isinstance(backup.model, ScriptedChatModel)
 
 
 def test_overrides_may_add_retry(workdir: Path) -> None:

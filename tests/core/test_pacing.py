@@ -277,9 +277,10 @@ def test_load_chat_model_with_limits_shares_one_budget() -> None:
     assert isinstance(first, RetryChatModel)
     paced = first.model
     assert isinstance(paced, RateLimitedChatModel)
-    assert isinstance(second, RateLimitedChatModel)
-    assert paced.limiter is second.limiter
-    assert paced.key == second.key
+    assert isinstance(second, RetryChatModel)  # retries by default (DESIGN 18)
+    assert isinstance(second.model, RateLimitedChatModel)
+    assert paced.limiter is second.model.limiter
+    assert paced.key == second.model.key
 
 
 @pytest.mark.parametrize(

@@ -283,7 +283,8 @@ def test_options_from_a_profile() -> None:
             "search_settings": {"include_domains": ["*.edu"]},
             "compound_custom": {"tools": {"enabled_tools": ["web_search"]}},
             "citation_options": "enabled",
-        }
+        },
+        retries=0,
     )
     assert isinstance(model, GroqChatModel)
     assert model.config.wire_options() == {

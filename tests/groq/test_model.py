@@ -387,7 +387,7 @@ def test_load_by_name_and_by_profile(tmp_path: Path, router: respx.MockRouter) -
         )
     )
     env = {"GROQ_API_KEY": KEY}
-    model = synaptic.load_chat_model("groq:openai/gpt-oss-120b", environ=env)
+    model = synaptic.load_chat_model("groq:openai/gpt-oss-120b", environ=env, retries=0)
     assert isinstance(model, GroqChatModel)
     assert model.chat_sync("hi").content == "from groq"
     config = tmp_path / "synaptic.toml"

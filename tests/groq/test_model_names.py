@@ -19,6 +19,20 @@ def test_a_model_id_without_a_provider_suggests_the_prefix(tmp_path: object) -> 
     )
 
 
+@pytest.mark.parametrize("spec", ["gpt-oss-120b", "GPT-OSS-120B", "openai/gpt-oss-120b"])
+def test_a_model_id_missing_its_vendor_suggests_the_full_spec_that_works(spec: str) -> None:
+    """``-m gpt-oss-120b`` used to suggest ``groq:gpt-oss-120b``, which is invalid too."""
+    with pytest.raises(ConfigError) as info:
+        synaptic.load_chat_model(spec, environ={})
+    assert "give its provider: 'groq:openai/gpt-oss-120b' " in str(info.value)
+
+
+def test_an_unknown_model_id_gets_the_shape_not_a_wrong_spec() -> None:
+    with pytest.raises(ConfigError) as info:
+        synaptic.load_chat_model("my-own-model", environ={})
+    assert "give its provider: 'groq:<model>' " in str(info.value)
+
+
 def test_a_provider_alone_says_how_to_name_a_model() -> None:
     with pytest.raises(ConfigError, match="to use provider 'groq' directly, write 'groq:<model>'"):
         synaptic.load_chat_model("groq", environ={})

@@ -117,7 +117,7 @@ def test_invalid_key_type_never_echoes_the_key() -> None:
 def test_providers_are_registered_and_load_by_name() -> None:
     assert {"openai", "openai-compatible"} <= set(synaptic.available_providers())
     model = synaptic.load_chat_model(
-        "openai:gpt-4o-mini", environ={"OPENAI_API_KEY": "sk-1"}, temperature=0.2
+        "openai:gpt-4o-mini", environ={"OPENAI_API_KEY": "sk-1"}, temperature=0.2, retries=0
     )
     assert isinstance(model, OpenAIChatModel)
     assert model.config.temperature == 0.2
@@ -137,6 +137,7 @@ def test_compatible_provider_needs_base_url_and_no_key() -> None:
         "openai-compatible:llama3",
         base_url="http://127.0.0.1:11434/v1",
         environ={"OPENAI_API_KEY": "sk-must-not-leak"},
+        retries=0,
     )
     assert isinstance(model, OpenAIChatModel)
     assert model.dialect == OPENAI_COMPATIBLE
@@ -150,6 +151,7 @@ def test_compatible_provider_with_a_named_key() -> None:
             "model": "m",
             "base_url": "http://127.0.0.1:8000/v1",
             "api_key_env": "VLLM_KEY",
+            "retries": 0,
         },
         environ={"VLLM_KEY": "local-secret"},
     )

@@ -558,7 +558,7 @@ def test_a_rediss_url_resolves_to_the_redis_store_with_tls_settings() -> None:
     assert (endpoint.ssl_cert_reqs, endpoint.ssl_ca_certs) == ("none", "/ca.pem")
     assert "s3cret" not in repr(limiter)
     model = synaptic.load_chat_model(
-        "groq:openai/gpt-oss-20b", environ={"GROQ_API_KEY": KEY}, limits={"store": url}
+        "groq:openai/gpt-oss-20b", environ={"GROQ_API_KEY": KEY}, limits={"store": url}, retries=0
     )
     assert isinstance(model, RateLimitedChatModel)
     assert isinstance(model.limiter, RedisRateLimiter)

@@ -197,6 +197,7 @@ def test_a_profile_names_the_redis_store(redis_server: RedisServer) -> None:
         "groq:openai/gpt-oss-20b",
         environ={"GROQ_API_KEY": KEY},
         limits={"requests_per_minute": 30, "store": redis_server.url},
+        retries=0,
     )
     assert isinstance(model, RateLimitedChatModel)
     assert isinstance(model.limiter, RedisRateLimiter)

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from synaptic.cli import main
-from synaptic.cli._chat import DEFAULT_TIMEOUT, Usage, stream_answer
+from synaptic.cli._answer import Usage, stream_answer
+from synaptic.cli._chat import DEFAULT_TIMEOUT
 from synaptic_core import (
     AIMessageChunk,
     ChatModel,

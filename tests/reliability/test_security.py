@@ -230,7 +230,7 @@ def test_cli_never_echoes_or_stores_the_key(
         }
         emulator.add_fault("unavailable")
         runs = [
-            ["chat", "-m", "groq:openai/gpt-oss-20b", "hello"],  # fails: 503
+            ["chat", "-m", "groq:openai/gpt-oss-20b", "--retries", "0", "hello"],  # fails: 503
             ["chat", "-m", "groq:openai/gpt-oss-20b", "--json", "hello"],
             ["--debug", "chat", "-m", "groq:openai/gpt-oss-20b", "--no-stream", "hello"],
             ["providers"],
@@ -251,5 +251,10 @@ def test_cli_never_echoes_or_stores_the_key(
     assert [o.returncode for o in outputs[1:]] == [0, 0, 0, 0]
     for output in outputs:
         assert KEY not in output.stdout + output.stderr
-    assert list(home.rglob("*")) == []
+    # The one thing written: the conversation log (DESIGN 18), without the key.
+    written = sorted(p.relative_to(home) for p in home.rglob("*") if p.is_file())
+    assert [p for p in written if not p.name.startswith("logs.db")] == []
+    assert "logs.db" in [p.name for p in written]
+    for path in written:
+        assert KEY.encode() not in (home / path).read_bytes()
     assert list(work.rglob("*")) == []

@@ -88,7 +88,9 @@ def test_chat_against_the_emulator(
         code, out, err = run(["chat", "-m", "groq:openai/gpt-oss-20b", "--json", "Hello"], capsys)
         assert "gsk_cli_SECRET" not in out + err
         emulator.add_fault("unavailable")
-        code, out, err = run(["chat", "-m", "groq:openai/gpt-oss-20b", "Hello"], capsys)
+        code, out, err = run(
+            ["chat", "-m", "groq:openai/gpt-oss-20b", "--retries", "0", "Hello"], capsys
+        )
         assert (code, out, err) == (1, "", "error: groq error (HTTP 503): Service Unavailable\n")
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from synaptic.cli import main
-from synaptic.cli._chat import converse, footer
+from synaptic.cli._answer import footer
+from synaptic.cli._conversation import converse
 from synaptic_core import AIMessage, HumanMessage, SystemMessage
 from synaptic_groq.emulator import GroqEmulator
 
@@ -232,7 +233,7 @@ def test_a_busy_port_names_it_and_suggests_port_0() -> None:
         done = command(["emulator", "--port", str(port)])
     assert done.returncode == 1
     assert done.stderr.decode() == (
-        f"Error: port {port} on 127.0.0.1 is already in use (another emulator?); choose "
+        f"error: port {port} on 127.0.0.1 is already in use (another emulator?); choose "
         "another with --port, or --port 0 for any free port\n"
     )
 
@@ -273,7 +274,7 @@ def test_the_conversation_keeps_history_and_stops_one_answer_on_ctrl_c() -> None
         ["be brief", "Hi", "re: Hi", "And now?"],  # the stopped answer is not kept
     ]
     assert isinstance(seen[2][-1], HumanMessage)
-    assert "\n(answer stopped)" in written
+    assert "(answer stopped)" in written  # the answer's line was ended before it
     assert next(inputs) == "never read"
 
 
@@ -321,22 +322,17 @@ def test_the_conversation_on_a_real_terminal() -> None:
     finally:
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert b"/exit or Ctrl-D to leave" in output
+    assert b"/help lists commands, /exit or Ctrl-D leaves" in output
 
 
 def test_pacing_waits_are_announced_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from synaptic.cli._chat import announce_waits
-    from synaptic_core import FakeBackend, RetryChatModel
-    from synaptic_core.pacing import Limits, LocalRateLimiter, RateLimitedChatModel
-    from synaptic_groq import GroqChatModel, GroqConfig
+    from synaptic.cli._visible import announced
+    from synaptic_core.telemetry import LISTENERS
 
-    paced = RateLimitedChatModel(
-        GroqChatModel(GroqConfig("k", "openai/gpt-oss-20b"), FakeBackend()),
-        LocalRateLimiter(Limits(requests_per_minute=1)),
-    )
-    announce_waits(RetryChatModel(paced), terminal=False)
-    assert paced.on_wait is None  # piped: nothing said
-    announce_waits(RetryChatModel(paced), terminal=True)
-    assert paced.on_wait is not None
-    paced.on_wait(2.25)
+    with announced(terminal=False):
+        assert not LISTENERS  # piped: nothing said
+    with announced(terminal=True):
+        [listener] = LISTENERS
+        listener.on_wait(None, 2.25)  # type: ignore[arg-type]
+    assert not LISTENERS
     assert capsys.readouterr().err == "(waiting 2.2s for the rate-limit budget)\n"

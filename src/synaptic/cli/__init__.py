@@ -1,4 +1,5 @@
-"""The ``synaptic`` command: chat, batch, providers, models, emulator, demo (one module each).
+"""The ``synaptic`` command: chat, logs, batch, providers, models, emulator, demo (one
+module each, imported when its command runs).
 
 Errors print one line on stderr and exit 1 (usage errors exit 2, Ctrl-C 130); ``--debug``
 shows tracebacks, and debug logs on stderr, instead. A closed pipe (``| head``) ends the
@@ -15,8 +16,54 @@ import click
 from synaptic import __version__
 from synaptic.cli._common import EXPECTED, one_line
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "chat": (
+        "synaptic.cli._chat",
+        "Ask a model, or hold a conversation; every exchange is logged.",
+    ),
+    "logs": (
+        "synaptic.cli._logs",
+        "Show what `synaptic chat` logged: the latest exchanges, oldest first.",
+    ),
+    "batch": (
+        "synaptic.cli._batch",
+        "Run every line of INPUT.jsonl (Groq/OpenAI batch lines) and write OUTPUT.jsonl.",
+    ),
+    "providers": ("synaptic.cli._providers", "List the installed providers."),
+    "models": ("synaptic.cli._models", "List Groq's models: the dated catalog, or the live list."),
+    "emulator": (
+        "synaptic.cli._emulator",
+        "Run the offline Groq emulator in the foreground (Ctrl-C stops it).",
+    ),
+    "demo": (
+        "synaptic.cli._demo",
+        "Walk through the Groq examples: chat, streaming, tools, a recovered 429, a provider swap.",
+    ),
+}
+"""Each command's module and one-line help. A command's module is imported only when
+that command runs: ``synaptic --version`` and ``--help`` load neither asyncio, httpx
+nor pydantic (DESIGN 18), so they answer at once."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when used, not when the group is built."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        import importlib  # noqa: PLC0415
+
+        return getattr(importlib.import_module(COMMANDS[cmd_name][0]), cmd_name)  # type: ignore[no-any-return]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="synaptic")
 @click.option("--debug", is_flag=True, help="Show tracebacks, and debug logs on stderr.")
 def cli(debug: bool) -> None:
@@ -32,21 +79,6 @@ def cli(debug: bool) -> None:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr)
 
 
-def _register() -> None:
-    from synaptic.cli._batch import batch  # noqa: PLC0415
-    from synaptic.cli._chat import chat  # noqa: PLC0415
-    from synaptic.cli._demo import demo  # noqa: PLC0415
-    from synaptic.cli._emulator import emulator  # noqa: PLC0415
-    from synaptic.cli._models import models  # noqa: PLC0415
-    from synaptic.cli._providers import providers  # noqa: PLC0415
-
-    for command in (chat, batch, providers, models, emulator, demo):
-        cli.add_command(command)
-
-
-_register()
-
-
 def _quiet_broken_pipe() -> None:
     """The reader went away (``synaptic chat ... | head -c 10``): stop without a word.
     Later writes (and the interpreter's final flush) go to /dev/null instead."""
@@ -60,12 +92,22 @@ def _quiet_broken_pipe() -> None:
     sys.exit(0)
 
 
+def _expected(error: Exception) -> bool:
+    """An error a person can act on (one line), not a bug (a traceback)."""
+    if isinstance(error, EXPECTED):
+        return True
+    if "synaptic_core" not in sys.modules:  # nothing of ours ran: not one of ours
+        return False
+    from synaptic.cli._logstore import LogError  # noqa: PLC0415
+    from synaptic_core import SynapticError  # noqa: PLC0415
+
+    return isinstance(error, SynapticError | LogError)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``synaptic`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
-    from synaptic_core import SynapticError  # noqa: PLC0415
-
     try:
         code = cli.main(args=args, prog_name="synaptic", standalone_mode=False)
     except BrokenPipeError:
@@ -81,11 +123,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except click.ClickException as error:
+    except click.UsageError as error:  # usage, with click's hint (exit 2)
         error.show()
         sys.exit(error.exit_code)
-    except (SynapticError, *EXPECTED) as error:
-        if debug:
+    except click.ClickException as error:  # a command's own failure: one line, as ours
+        click.echo(f"error: {one_line(error)}", err=True)
+        sys.exit(error.exit_code)
+    except Exception as error:
+        if debug or not _expected(error):
             raise
         click.echo(f"error: {one_line(error)}", err=True)
         sys.exit(1)

@@ -3,31 +3,41 @@
 With a prompt, or with input piped in, the answer streams to stdout and the command
 ends; with both, the prompt comes first and the piped text after it (as ``llm`` does:
 ``cat notes.txt | synaptic chat "Summarise:"``). With neither, on a terminal, it is a
-conversation: history kept, ``/exit`` or Ctrl-D to leave, Ctrl-C to stop the answer
-being written (only that answer). A usage footer (tokens, time to first token, speed,
+conversation (``_conversation.py``). A usage footer (tokens, time to first token, speed,
 what the rate limit has left) goes to stderr on a terminal; ``--json`` carries the same
-numbers.
+numbers. Every exchange is logged (``_logstore.py``) unless ``--no-log``; ``-c``
+continues the latest conversation, ``--cid`` a given one. Transient errors are retried
+(3 attempts in all) unless ``--retries 0``; waits and retries are said on a terminal.
 
-Input that is not valid UTF-8 is never a crash: it is decoded with ``--encoding``
-(default UTF-8), and bytes that do not decode are replaced (U+FFFD) with a warning.
+Piped input that is not valid UTF-8 is never a crash: it is decoded with ``--encoding``
+(default UTF-8), and bytes that do not decode are replaced (U+FFFD) with a warning. The
+prompt argument is text already (the terminal's encoding); ``--encoding`` leaves it be.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sqlite3
 import sys
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from synaptic.cli._common import clean_warnings, one_line, use_color
-from synaptic.cli._home import remembered_budgets
+from synaptic.cli._answer import Usage, footer, stream_answer
+from synaptic.cli._common import clean_warnings, is_terminal, use_color
+from synaptic.cli._home import home, remembered_budgets
+from synaptic.cli._logstore import (
+    Exchange,
+    LogStore,
+    history,
+    logging_wanted,
+    logs_path,
+    new_conversation_id,
+)
 
 if TYPE_CHECKING:
-    from synaptic_core import AIMessageChunk, AnyMessage, ChatModel
+    from synaptic_core import AnyMessage, ChatModel
 
 
 #: The whole answer's default limit in seconds: generous for a long reasoning answer, but a
@@ -54,23 +64,19 @@ def decode_input(data: bytes, encoding: str, what: str) -> str:
         ) from None
 
 
-def _argument_text(prompt: str, encoding: str) -> str:
-    # POSIX hands argv over as bytes decoded with surrogateescape: undo that, then decode.
-    raw = prompt.encode(sys.getfilesystemencoding(), "surrogateescape")
-    return decode_input(raw, encoding, "the prompt")
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream is not None and stream.isatty())
-    except (OSError, ValueError):
-        return False
+def _argument_text(prompt: str) -> str:
+    """The prompt argument as text. Python decoded it with the locale's encoding; bytes
+    that did not decode (kept as surrogates) are replaced, with a warning."""
+    if not any("\udc80" <= c <= "\udcff" for c in prompt):
+        return prompt
+    encoding = sys.getfilesystemencoding()
+    return decode_input(prompt.encode(encoding, "surrogateescape"), encoding, "the prompt")
 
 
 def _stdin_bytes() -> bytes | None:
     """Piped standard input, or None when there is none (a terminal, or no stdin)."""
     stream = sys.stdin
-    if stream is None or _is_terminal(stream):
+    if stream is None or is_terminal(stream):
         return None
     try:
         buffer = getattr(stream, "buffer", None)
@@ -83,147 +89,89 @@ def _stdin_bytes() -> bytes | None:
     return text.encode("utf-8", "surrogateescape")
 
 
-class Usage:
-    """Timing and token counts of one answer, for the footer and ``--json``."""
+class Session:
+    """What this run says and where it goes: the conversation's id and history, the log
+    (None with ``--no-log``), and the model's provider and id for each logged exchange."""
 
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.first: float | None = None
-        self.ended: float | None = None
+    def __init__(
+        self, store: LogStore | None, conversation_id: str, said: list[AnyMessage]
+    ) -> None:
+        self.store = store
+        self.conversation_id = conversation_id
+        self.said = said
+        self.provider: str | None = None
+        self.model: str | None = None
 
-    def first_chunk(self) -> None:
-        if self.first is None:
-            self.first = time.perf_counter()
+    def describe(self, model: ChatModel) -> None:
+        from synaptic_core.telemetry._call import describe  # noqa: PLC0415
 
-    def end(self) -> None:
-        self.ended = time.perf_counter()
+        self.provider, self.model, *_ = describe(model)
 
-    def numbers(self, answer: Any) -> dict[str, Any]:
-        """The footer's facts (None where unknown) from a response or merged chunk."""
-        usage = getattr(answer, "usage", None)
-        limit = getattr(answer, "rate_limit", None)
-        ended = self.ended or time.perf_counter()
-        first = self.first if self.first is not None else ended
-        output = usage.output_tokens if usage is not None else None
-        generating = ended - first
-        speed = None
-        if output and usage is not None and usage.completion_time:
-            speed = output / usage.completion_time  # the provider's own generation time
-        elif output and generating > 0:
-            speed = output / generating
-        return {
-            "input_tokens": usage.input_tokens if usage is not None else None,
-            "output_tokens": output,
-            "time_to_first_token": round(first - self.started, 3),
-            "seconds": round(ended - self.started, 3),
-            "output_tokens_per_second": None if speed is None else round(speed, 1),
-            "remaining_requests": getattr(limit, "remaining_requests", None),
-            "remaining_tokens": getattr(limit, "remaining_tokens", None),
-        }
+    def log(self, turn: list[AnyMessage], answer: Any, usage: Usage, error: str | None) -> None:
+        """Log one exchange; a log that cannot be written costs a warning, not the answer."""
+        if self.store is None:
+            return
+        from synaptic.cli._logstore import LogError  # noqa: PLC0415
 
-
-def footer(numbers: dict[str, Any], *, color: bool) -> str:
-    """One line: ``20 in · 12 out · first token 0.21 s · 540 tok/s · 14,399 requests left``."""
-    parts: list[str] = []
-    if numbers["input_tokens"] is not None:
-        parts.append(f"{numbers['input_tokens']:,} in")
-    if numbers["output_tokens"] is not None:
-        parts.append(f"{numbers['output_tokens']:,} out")
-    parts.append(f"first token {numbers['time_to_first_token']:.2f} s")
-    if numbers["output_tokens_per_second"] is not None:
-        parts.append(f"{numbers['output_tokens_per_second']:,.0f} tok/s")
-    if numbers["remaining_requests"] is not None:
-        parts.append(f"{numbers['remaining_requests']:,} requests left")
-    if numbers["remaining_tokens"] is not None:
-        parts.append(f"{numbers['remaining_tokens']:,} tokens left")
-    line = "[" + " · ".join(parts) + "]"
-    return click.style(line, dim=True) if color else line
+        numbers = usage.numbers(answer) if answer is not None else {}
+        system = next((m.content for m in turn if m.role == "system"), None)
+        exchange = Exchange(
+            conversation_id=self.conversation_id,
+            prompt=turn[-1].content,
+            answer=getattr(answer, "content", "") or "",
+            system=system,
+            provider=self.provider,
+            model=getattr(answer, "model", None) or self.model,
+            reasoning=_reasoning(answer),
+            input_tokens=numbers.get("input_tokens"),
+            output_tokens=numbers.get("output_tokens"),
+            time_to_first_token=numbers.get("time_to_first_token"),
+            seconds=numbers.get("seconds"),
+            finish_reason=getattr(answer, "finish_reason", None),
+            request_id=getattr(answer, "request_id", None),
+            error=error,
+        )
+        try:
+            self.store.add(exchange)
+        except (LogError, OSError, sqlite3.Error) as failure:
+            click.echo(f"warning: the exchange was not logged: {failure}", err=True)
+            self.store = None  # once: the rest of the run goes unlogged, said once
 
 
-def stream_answer(
-    model: ChatModel, messages: list[AnyMessage], usage: Usage, *, timeout: float | None
-) -> AIMessageChunk:
-    """Print the answer as it streams; return the merged chunks (merged as they come, so
-    memory follows the answer's size, not its number of chunks)."""
-    from synaptic_core import ChunkMerger  # noqa: PLC0415
-    from synaptic_core._secrets import StreamScrubber  # noqa: PLC0415
+def _reasoning(answer: Any) -> str | None:
+    """The answer's reasoning text, if it showed any (a merged chunk or a response)."""
+    found = getattr(answer, "reasoning", None)
+    if found is None:
+        found = getattr(getattr(answer, "message", None), "reasoning", None)
+    return found if isinstance(found, str) and found else None
 
-    merger = ChunkMerger()
-    shown = StreamScrubber()  # a server may echo the key, even split across chunks
+
+def _start(
+    store: LogStore | None, continue_latest: bool, conversation_id: str | None
+) -> tuple[str, list[AnyMessage]]:
+    """The conversation this run adds to: a new one, the latest (``-c``), or ``--cid``."""
+    if not (continue_latest or conversation_id):
+        return new_conversation_id(), []
+    reader = store if store is not None else LogStore()
+    if not reader.path.exists():
+        raise click.UsageError(f"nothing to continue: no conversation logged yet ({reader.path})")
     try:
-        with model.stream_chat_sync(messages, timeout=timeout) as stream:
-            for chunk in stream:
-                merger.add(chunk)
-                if chunk.content:
-                    usage.first_chunk()
-                    sys.stdout.write(shown.feed(chunk.content))
-                    sys.stdout.flush()
-    finally:  # what was held back is shown, also when the stream fails
-        sys.stdout.write(shown.flush())
-    usage.end()
-    sys.stdout.write("\n")
-    sys.stdout.flush()
-    return merger.result()
+        found = conversation_id or reader.latest_conversation()
+        if found is None:
+            raise click.UsageError("nothing to continue: no conversation logged yet")
+        return found, history(reader.conversation(found))
+    finally:
+        if reader is not store:
+            reader.close()
 
 
-def converse(
-    model: ChatModel,
-    system: list[AnyMessage],
-    *,
-    read: Callable[[str], str] = input,
-    answer: Callable[[list[AnyMessage]], Any] | None = None,
-    write: Callable[[str], None] = lambda text: click.echo(text, err=True),
-) -> None:
-    """The conversation loop: history kept; ``/exit``, ``/quit`` or Ctrl-D (EOF) leave;
-    Ctrl-C while an answer is written stops that answer only (it is not kept)."""
-    from synaptic_core import AIMessage, HumanMessage  # noqa: PLC0415
+def _with_system(said: list[AnyMessage], system: str | None) -> list[AnyMessage]:
+    """A ``-s`` given now replaces a continued conversation's system prompt."""
+    if system is None:
+        return said
+    from synaptic_core import SystemMessage  # noqa: PLC0415
 
-    history: list[AnyMessage] = list(system)
-    write("Chatting with the model; /exit or Ctrl-D to leave, Ctrl-C stops an answer.")
-    while True:
-        try:
-            line = read("> ")
-        except EOFError:
-            write("")
-            return
-        except KeyboardInterrupt:
-            write("")
-            continue
-        text = line.strip()
-        if not text:
-            continue
-        if text in ("/exit", "/quit"):
-            return
-        turn = [*history, HumanMessage(text)]
-        try:
-            said = answer(turn) if answer is not None else None
-        except KeyboardInterrupt:
-            write("\n(answer stopped)")
-            continue
-        content = getattr(said, "content", "")
-        history = [*turn, AIMessage(content)]
-
-
-def announce_waits(model: Any, *, terminal: bool | None = None) -> None:
-    """Say on stderr (a terminal only) when a request waits for the rate-limit budget."""
-    if not (_is_terminal(sys.stderr) if terminal is None else terminal):
-        return
-    from synaptic_core import model_chain  # noqa: PLC0415
-    from synaptic_core.pacing import RateLimitedChatModel  # noqa: PLC0415
-
-    for each in model_chain(model):  # under retry and fallback wrappers
-        if isinstance(each, RateLimitedChatModel):
-            each.on_wait = lambda seconds: click.echo(
-                f"(waiting {seconds:.1f}s for the rate-limit budget)", err=True
-            )
-
-
-def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:
-    from synaptic_core import HumanMessage, SystemMessage  # noqa: PLC0415
-
-    messages: list[AnyMessage] = [SystemMessage(system)] if system else []
-    messages.append(HumanMessage(prompt))
-    return messages
+    return [SystemMessage(system), *(m for m in said if m.role != "system")]
 
 
 @click.command()
@@ -238,6 +186,15 @@ def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:
 )
 @click.option(
     "-c",
+    "--continue",
+    "continue_latest",
+    is_flag=True,
+    help="Continue the latest logged conversation.",
+)
+@click.option("--cid", "conversation_id", metavar="ID", help="Continue this logged conversation.")
+@click.option("--no-log", is_flag=True, help="Do not log this run's exchanges.")
+@click.option(
+    "-C",
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
@@ -259,7 +216,8 @@ def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:
 @click.option(
     "--retries",
     type=click.IntRange(min=0),
-    help="Retry rate limits, server errors and cut connections this many times.",
+    help="Retry rate limits, server errors and cut connections this many times "
+    "(default: the profile's retry settings, else 2; 0: never).",
 )
 @click.option(
     "--no-stream", is_flag=True, help="Wait for the whole answer instead of streaming it."
@@ -274,7 +232,7 @@ def _build_messages(system: str | None, prompt: str) -> list[AnyMessage]:
     "--encoding",
     default="utf-8",
     show_default=True,
-    help="Encoding of the prompt and of standard input.",
+    help="Encoding of piped standard input (the prompt argument is text already).",
 )
 @click.option("--no-color", is_flag=True, help="No colour in the usage footer.")
 @click.option(
@@ -287,6 +245,9 @@ def chat(
     *,
     prompt: str | None,
     spec: str | None,
+    continue_latest: bool,
+    conversation_id: str | None,
+    no_log: bool,
     config_file: str | None,
     system: str | None,
     temperature: float | None,
@@ -299,46 +260,104 @@ def chat(
     no_color: bool,
     show_usage: bool | None,
 ) -> None:
-    """Ask a model; the answer streams to the terminal as it arrives.
+    """Ask a model, or hold a conversation; every exchange is logged.
 
     PROMPT and piped standard input are both sent (the prompt first). PROMPT '-' reads
-    standard input only. With neither, on a terminal: a conversation.
+    standard input only. With neither, on a terminal: a conversation (/help lists its
+    commands). `synaptic logs` shows the log; -c continues the latest conversation.
     """
+    from synaptic.cli._logstore import maybe_store  # noqa: PLC0415
+    from synaptic.cli._visible import announced  # noqa: PLC0415
     from synaptic_core import load_chat_model  # noqa: PLC0415
 
     if timeout is not None and math.isnan(timeout):  # NaN passes a range check
         raise click.BadParameter("must be a number of seconds", param_hint="--timeout")
     timeout = timeout or None  # 0: no limit
-    text = None if prompt in (None, "-") else _argument_text(str(prompt), encoding)
+    text = None if prompt in (None, "-") else _argument_text(str(prompt))
     piped = _stdin_bytes()
     if piped:
         stdin_text = decode_input(piped, encoding, "standard input")
         text = stdin_text if text is None else f"{text}\n\n{stdin_text}"
     elif prompt == "-":
-        raise click.UsageError("'-' reads the prompt from standard input, but none was piped")
+        raise click.UsageError(
+            "'-' reads the prompt from standard input, but it was empty"
+            if piped is not None
+            else "'-' reads the prompt from standard input, but none was piped"
+        )
     overrides: dict[str, Any] = {}
     if temperature is not None:
         overrides["temperature"] = temperature
     if max_tokens is not None:
         overrides["max_tokens"] = max_tokens
     if retries is not None:
-        overrides["retry"] = {"max_attempts": retries + 1}
+        overrides["retries"] = retries
     footer_wanted = sys.stderr.isatty() if show_usage is None else show_usage
     color = use_color(no_color)
+    if text is None and not is_terminal(sys.stdin):
+        raise click.UsageError("give a prompt, or pipe one on standard input")
     # The whole command: a store or budget warning mid-answer too; the budget as the last
     # run left it, written back on the way out.
-    with remembered_budgets(), clean_warnings():
+    with (
+        remembered_budgets(),
+        clean_warnings(),
+        maybe_store(logging_wanted(no_log)) as store,
+    ):
+        cid, said = _start(store, continue_latest, conversation_id)
+        session = Session(store, cid, _with_system(said, system))
         model = load_chat_model(spec, config_file=config_file, **overrides)
-        announce_waits(model)
-        with model:
-            _ask(model, text, system, timeout, as_json=as_json, no_stream=no_stream,
-                 footer_wanted=footer_wanted, color=color)  # fmt: skip
+        session.describe(model)
+        with model, announced():
+            if text is None:
+                _conversation(model, session, timeout, footer_wanted=footer_wanted, color=color)
+            else:
+                _ask(model, session, text, timeout, as_json=as_json, no_stream=no_stream,
+                     footer_wanted=footer_wanted, color=color)  # fmt: skip
+
+
+def _answer(
+    model: ChatModel,
+    session: Session,
+    turn: list[AnyMessage],
+    timeout: float | None,
+    *,
+    stream: bool,
+    footer_wanted: bool,
+    color: bool,
+) -> Any:
+    """One answer, shown and logged; an error is logged with what part of the answer
+    was shown, then raised."""
+    from synaptic.cli._common import one_line  # noqa: PLC0415
+    from synaptic_core import ChunkMerger  # noqa: PLC0415
+    from synaptic_core._secrets import scrub  # noqa: PLC0415
+
+    usage = Usage()
+    merger = ChunkMerger()
+    try:
+        if stream:
+            answer: Any = stream_answer(model, turn, usage, timeout=timeout, merger=merger)
+        else:
+            answer = model.chat_sync(turn, timeout=timeout)
+            usage.first_chunk()
+            usage.end()
+            click.echo(scrub(answer.content))
+    except KeyboardInterrupt:
+        usage.end()
+        session.log(turn, merger.result() if stream else None, usage, "stopped (Ctrl-C)")
+        raise
+    except Exception as error:
+        usage.end()
+        session.log(turn, merger.result() if stream else None, usage, one_line(error))
+        raise
+    session.log(turn, answer, usage, None)
+    if footer_wanted:
+        click.echo(footer(usage.numbers(answer), color=color), err=True)
+    return answer
 
 
 def _ask(
     model: ChatModel,
-    text: str | None,
-    system: str | None,
+    session: Session,
+    text: str,
     timeout: float | None,
     *,
     as_json: bool,
@@ -346,55 +365,58 @@ def _ask(
     footer_wanted: bool,
     color: bool,
 ) -> None:
-    """One question (or, with no text on a terminal, a conversation). What a server
-    sends is shown with remembered keys scrubbed: the command never prints a key."""
+    """One question. What a server sends is shown with remembered keys scrubbed: the
+    command never prints a key."""
+    from synaptic_core import HumanMessage  # noqa: PLC0415
     from synaptic_core._secrets import scrub  # noqa: PLC0415
 
-    if text is None:
-        if not _is_terminal(sys.stdin):
-            raise click.UsageError("give a prompt, or pipe one on standard input")
-        _conversation(model, system, timeout, footer_wanted=footer_wanted, color=color)
-        return
-    messages = _build_messages(system, text)
-    usage = Usage()
+    turn = [*session.said, HumanMessage(text)]
     if as_json:
-        response = model.chat_sync(messages, timeout=timeout)
+        usage = Usage()
+        try:
+            response = model.chat_sync(turn, timeout=timeout)
+        except Exception as error:
+            from synaptic.cli._common import one_line  # noqa: PLC0415
+
+            session.log(turn, None, usage, one_line(error))
+            raise
         usage.first_chunk()
         usage.end()
+        session.log(turn, response, usage, None)
         data = json.loads(response.model_dump_json())
         data["usage_summary"] = usage.numbers(response)
+        data["conversation_id"] = session.conversation_id if session.store else None
         click.echo(scrub(json.dumps(data, indent=2, ensure_ascii=False)))
         return
-    if no_stream:
-        response = model.chat_sync(messages, timeout=timeout)
-        usage.first_chunk()
-        usage.end()
-        click.echo(scrub(response.content))
-        answer: Any = response
-    else:
-        answer = stream_answer(model, messages, usage, timeout=timeout)
-    if footer_wanted:
-        click.echo(footer(usage.numbers(answer), color=color), err=True)
+    _answer(model, session, turn, timeout, stream=not no_stream, footer_wanted=footer_wanted,
+            color=color)  # fmt: skip
 
 
 def _conversation(
     model: ChatModel,
-    system: str | None,
+    session: Session,
     timeout: float | None,
     *,
     footer_wanted: bool,
     color: bool,
 ) -> None:
-    from synaptic_core import SystemMessage  # noqa: PLC0415
+    from synaptic.cli._conversation import converse, line_editing  # noqa: PLC0415
+
+    system = [m for m in session.said if m.role == "system"]
+
+    def reset() -> None:
+        session.conversation_id = new_conversation_id()
 
     def answer(turn: list[AnyMessage]) -> Any:
-        usage = Usage()
-        merged = stream_answer(model, turn, usage, timeout=timeout)
-        if footer_wanted:
-            click.echo(footer(usage.numbers(merged), color=color), err=True)
-        return merged
+        return _answer(model, session, turn, timeout, stream=True, footer_wanted=footer_wanted,
+                       color=color)  # fmt: skip
 
-    converse(model, [SystemMessage(system)] if system else [], answer=answer)
+    if session.said and session.store is not None:
+        turns = sum(1 for m in session.said if m.role == "human")
+        click.echo(f"(continuing conversation {session.conversation_id}: {turns} exchanges)",
+                   err=True)  # fmt: skip
+    with line_editing(home() / "chat_history"):
+        converse(model, system, answer=answer, history=session.said, on_reset=reset)
 
 
-__all__ = ["chat", "converse", "decode_input", "footer", "one_line"]
+__all__ = ["chat", "decode_input", "logs_path"]

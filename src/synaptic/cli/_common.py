@@ -1,4 +1,4 @@
-"""What the commands share: one-line errors, warnings as one clean line, colour."""
+"""What the commands share: one-line errors, warnings as one clean line, colour, terminals."""
 
 from __future__ import annotations
 
@@ -37,6 +37,14 @@ def clean_warnings() -> Iterator[None]:
         warnings.simplefilter("always")
         warnings.showwarning = show
         yield
+
+
+def is_terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal (False for None, a closed stream, a test's stand-in)."""
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def use_color(no_color: bool) -> bool:

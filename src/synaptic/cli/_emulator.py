@@ -121,14 +121,14 @@ def emulator(
 
         msg = f"the emulator needs the groq extra: {install_hint('groq')}"
         raise click.ClickException(msg) from error
-    if host not in ("127.0.0.1", "localhost", "::1") and not api_keys:
+    plan = Scenario.load(scenario) if scenario else None
+    if host not in ("127.0.0.1", "localhost", "::1") and not (api_keys or (plan and plan.api_keys)):
         click.echo(
             "warning: the emulator accepts any API key; expose it only on trusted networks "
             "(or name the keys it accepts with --api-key)",
             err=True,
         )
     _log_to_stderr()
-    plan = Scenario.load(scenario) if scenario else None
     server = GroqEmulator(
         host,
         port,
@@ -144,7 +144,13 @@ def emulator(
 
     def ready(bound: Any) -> None:
         click.echo(f"Groq emulator listening on {bound.base_url} (Ctrl-C to stop)")
-        key = "<one of your --api-key values>" if api_keys else "any-key"  # never echo a key
+        # Never echo a key: name where the accepted ones are set instead.
+        if api_keys:
+            key = "<one of your --api-key values>"
+        elif bound.api_keys is not None:
+            key = "<one of the scenario's api_keys>"
+        else:
+            key = "any-key"
         click.echo(f"  export GROQ_BASE_URL={bound.base_url} GROQ_API_KEY={key}")
         if hold_batches:
             root = bound.base_url.removesuffix("/openai/v1")

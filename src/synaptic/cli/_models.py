@@ -35,12 +35,13 @@ def models(live: bool) -> None:
     else:
         entries = list(CATALOG.values())
         click.echo(f"synaptic's Groq catalog ({CATALOG_DATE}); `synaptic models --live` asks Groq")
-    click.echo(f"{'model':<38} {'context':>9} {'max out':>9}  lifecycle       use instead")
+    width = max([len("model"), *(len(info.id) for info in entries)])  # long ids keep columns
+    click.echo(f"{'model':<{width}} {'context':>9} {'max out':>9}  lifecycle       use instead")
     for info in entries:
         context = "-" if info.context_window is None else f"{info.context_window:,}"
         out = "-" if info.max_completion_tokens is None else f"{info.max_completion_tokens:,}"
         lifecycle = "?" if info.lifecycle is None else info.lifecycle.value
         click.echo(
-            f"{info.id:<38} {context:>9} {out:>9}  {lifecycle:<15} "
+            f"{info.id:<{width}} {context:>9} {out:>9}  {lifecycle:<15} "
             f"{live_replacement(info.id) or ''}".rstrip()
         )

@@ -185,7 +185,8 @@ class ChatModel(abc.ABC):
         """Send a request and wait for the whole answer."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
         if LISTENERS:
-            return await _observer().observe_chat(self, prepared, self._chat)
+            observed: ChatResponse = await _observer().observe_chat(self, prepared, self._chat)
+            return observed
         return await self._chat(prepared)
 
     def chat_sync(
@@ -199,7 +200,8 @@ class ChatModel(abc.ABC):
         """Blocking ``chat`` (real blocking I/O; safe inside a running event loop)."""
         prepared = _prepare(request, extra_headers, extra_body, timeout)
         if LISTENERS:
-            return _observer().observe_chat_sync(self, prepared, self._chat_sync)
+            answered: ChatResponse = _observer().observe_chat_sync(self, prepared, self._chat_sync)
+            return answered
         return self._chat_sync(prepared)
 
     def stream_chat(

@@ -2,7 +2,8 @@
 
 A file holds a ``default`` profile name and a ``profiles`` table; a profile names a
 ``provider``, that provider's settings, and optionally ``api_key_env``, ``retry`` (a
-``RetryConfig``) and ``fallbacks`` (other profiles). Keys are never stored in files:
+``RetryConfig``, or ``false``: transient errors are retried by default), ``retries``
+(how many; 0: none), ``limits`` and ``fallbacks`` (other profiles). Keys are never stored in files:
 a profile names the environment variable that holds its key.
 
 Lookup order: an explicit path, ``$SYNAPTIC_CONFIG``, ``./synaptic.toml``, then the user
@@ -30,7 +31,7 @@ else:  # pragma: no cover (exercised on 3.10 only)
 
 CONFIG_ENV = "SYNAPTIC_CONFIG"
 FILE_NAME = "synaptic.toml"
-PROFILE_KEYS = frozenset({"provider", "api_key_env", "retry", "fallbacks", "limits"})
+PROFILE_KEYS = frozenset({"provider", "api_key_env", "retry", "retries", "fallbacks", "limits"})
 _TOP_LEVEL_KEYS = frozenset({"default", "profiles"})
 
 
@@ -146,8 +147,11 @@ def _check_profile(
         if fallback == name:
             msg = f"{where}: a profile cannot be its own fallback"
             raise ConfigError(msg)
-    if "retry" in profile and not isinstance(profile["retry"], dict):
-        msg = f"{where}: 'retry' must be a table of RetryConfig settings"
+    if "retry" in profile and not isinstance(profile["retry"], dict | bool):
+        msg = (
+            f"{where}: 'retry' must be a table of RetryConfig settings, or false to turn "
+            "retries off"
+        )
         raise ConfigError(msg)
 
 

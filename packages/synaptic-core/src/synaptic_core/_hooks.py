@@ -17,7 +17,7 @@ cheap: no network, no file I/O, no heavy imports; build clients in ``factory``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -57,7 +57,9 @@ class Provider(Generic[SettingsT]):
 
     ``factory`` receives validated ``settings`` (an instance of the ``settings`` class,
     with ``api_key`` filled from ``api_key_env`` when the caller did not pass one).
-    ``api_key_required=False`` suits local servers that take no key.
+    ``api_key_required=False`` suits local servers that take no key. ``model_ids``, when
+    given, lists the model ids the provider knows, so a model named without its provider
+    (``-m gpt-oss-120b``) is answered with the full spec that works.
     """
 
     name: str
@@ -66,6 +68,7 @@ class Provider(Generic[SettingsT]):
     description: str = ""
     api_key_env: str | None = None
     api_key_required: bool = True
+    model_ids: Callable[[], Iterable[str]] | None = None
 
     def __post_init__(self) -> None:
         from synaptic_core._errors import ConfigError  # noqa: PLC0415 (cycle)

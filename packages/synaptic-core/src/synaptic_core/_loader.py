@@ -3,8 +3,9 @@
 A spec is resolved to a profile (provider, settings, retry, fallbacks), the provider's
 settings are validated against its schema (unknown keys are errors with suggestions),
 the API key is taken from the environment, and the model is built and wrapped: in a
-``RetryChatModel`` when the profile has ``retry``, then in a ``FallbackChatModel`` when
-it has ``fallbacks``. Nothing is sent over the network here.
+``RetryChatModel`` (transient errors are retried by default, 3 attempts in all; ``retry =
+false`` or ``retries = 0`` turns that off), then in a ``FallbackChatModel`` when it has
+``fallbacks``. Nothing is sent over the network here.
 """
 
 from __future__ import annotations
@@ -116,13 +117,37 @@ class _Loader:
         names = self.registry.names()
         if spec in names:
             return f"; to use provider {spec!r} directly, write '{spec}:<model>'"
+        if not any(c in spec for c in "/-.") or " " in spec:
+            return ""
+        for name in names:  # a provider that knows the model: the spec that works
+            found = self._known_model(name, spec)
+            if found is not None:
+                return (
+                    f"; to name a model, give its provider: '{name}:{found}' "
+                    "(`synaptic providers` lists providers, `synaptic models` Groq's models)"
+                )
         provider = "groq" if "groq" in names else next((n for n in names if n != "fake"), "")
-        if not provider or not any(c in spec for c in "/-.") or " " in spec:
+        if not provider:
             return ""
         return (
-            f"; to name a model, give its provider: '{provider}:{spec}' "
+            f"; to name a model, give its provider: '{provider}:<model>' "
             "(`synaptic providers` lists providers, `synaptic models` Groq's models)"
         )
+
+    def _known_model(self, provider: str, spec: str) -> str | None:
+        """``spec`` as one of ``provider``'s model ids: itself, or the one it ends
+        (``gpt-oss-120b`` -> ``openai/gpt-oss-120b``); None when the provider does not
+        list its models or knows none such."""
+        try:
+            listed = self.registry.get(provider).model_ids
+            ids = list(listed()) if listed is not None else []
+        except Exception:
+            return None
+        wanted = spec.lower()
+        for model_id in ids:
+            if model_id.lower() == wanted or model_id.lower().endswith(f"/{wanted}"):
+                return model_id
+        return None
 
     def build(self, label: str, profile: dict[str, Any], *, with_fallbacks: bool) -> ChatModel:
         provider = self.registry.get(str(profile["provider"]))
@@ -131,18 +156,9 @@ class _Loader:
         limits = profile.get("limits")
         if limits is not None:
             model = paced(model, limits, label)
-        retry = profile.get("retry")
-        if retry is not None and not isinstance(retry, Mapping | RetryConfig):
-            msg = f"invalid retry settings for {label!r}: 'retry' must be a table of settings"
-            raise ConfigError(msg)
+        retry = retry_config(profile.get("retry"), profile.get("retries"), label)
         if retry is not None:
-            try:
-                config = retry if isinstance(retry, RetryConfig) else RetryConfig(**retry)
-            except pydantic.ValidationError as exc:
-                fields = RetryConfig.model_fields
-                msg = f"invalid retry settings for {label!r}: {_validation_message(exc, fields)}"
-                raise ConfigError(msg) from None
-            model = RetryChatModel(model, config)
+            model = RetryChatModel(model, retry)
         fallbacks = profile.get("fallbacks") or []
         if with_fallbacks and fallbacks:
             config_file = self.config()
@@ -190,6 +206,38 @@ class _Loader:
             raise ConfigError(msg + _validation_message(exc, fields)) from None
 
 
+def retry_config(retry: Any, retries: Any, label: str) -> RetryConfig | None:
+    """The profile's retries (DESIGN 18): on by default (3 attempts in all, like the
+    official SDK's 2 retries); ``retry = false`` or ``retries = 0`` turns them off,
+    ``retries = N`` sets how many, ``retry = {...}`` tunes them."""
+    if retries is not None and (
+        isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
+    ):
+        msg = f"invalid retries for {label!r}: 'retries' must be a whole number, 0 or more"
+        raise ConfigError(msg)
+    if retry is False or retries == 0:
+        return None
+    if retry is None or retry is True:
+        retry = {}
+    if isinstance(retry, RetryConfig):
+        return retry if retries is None else retry.model_copy(update={"max_attempts": retries + 1})
+    if not isinstance(retry, Mapping):
+        msg = (
+            f"invalid retry settings for {label!r}: 'retry' must be a table of settings, "
+            "or false to turn retries off"
+        )
+        raise ConfigError(msg)
+    settings = dict(retry)
+    if retries is not None:
+        settings["max_attempts"] = retries + 1
+    try:
+        return RetryConfig(**settings)
+    except pydantic.ValidationError as exc:
+        fields = RetryConfig.model_fields
+        msg = f"invalid retry settings for {label!r}: {_validation_message(exc, fields)}"
+        raise ConfigError(msg) from None
+
+
 def paced(model: ChatModel, limits: Any, label: str) -> ChatModel:
     """``model`` behind the profile's ``limits``: one limiter per set of limits in this
     process (every model loaded with the same limits shares its budget)."""
@@ -223,7 +271,8 @@ def load_chat_model(
     ..., "temperature": ...}``), or a profile name from a config file; None means
     ``$SYNAPTIC_MODEL``, else the config file's default profile. ``overrides`` are
     merged over the profile: provider settings (``temperature=0.2``), and also
-    ``retry={...}``, ``fallbacks=[...]`` or ``api_key_env="..."``.
+    ``retries=N`` (0: no retries; the default is 2, so 3 attempts in all),
+    ``retry={...}`` / ``retry=False``, ``fallbacks=[...]`` or ``api_key_env="..."``.
     ``registry`` and ``environ`` default to the process's own (tests pass their own).
     """
     loader = _Loader(

@@ -32,6 +32,14 @@ def build_groq(settings: GroqSettings) -> ChatModel:
     return GroqChatModel(settings.to_config(GroqConfig))
 
 
+def _catalog_ids() -> list[str]:
+    """The catalog's model ids (for the loader's hint when a model comes without
+    ``groq:``)."""
+    from synaptic_groq._catalog import CATALOG  # noqa: PLC0415
+
+    return list(CATALOG)
+
+
 @hookimpl
 def synaptic_register_providers(register: Any) -> None:
     """Register ``groq``."""
@@ -42,5 +50,6 @@ def synaptic_register_providers(register: Any) -> None:
             settings=GroqSettings,
             description="Groq: very fast inference on LPUs (OpenAI-compatible API)",
             api_key_env=API_KEY_ENV,
+            model_ids=_catalog_ids,
         )
     )
