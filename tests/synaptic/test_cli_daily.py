@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -495,7 +496,6 @@ def test_an_empty_pipe_to_dash_says_it_was_empty(
 
 
 def test_an_emulator_scenario_with_api_keys_does_not_suggest_any_key(tmp_path: Path) -> None:
-    import re
     import signal
 
     scenario = tmp_path / "keys.toml"
@@ -516,3 +516,28 @@ def test_an_emulator_scenario_with_api_keys_does_not_suggest_any_key(tmp_path: P
     assert hint == (
         f"  export GROQ_BASE_URL={match.group(1)} GROQ_API_KEY=<one of the scenario's api_keys>\n"
     )
+
+
+def test_models_columns_stay_aligned_with_long_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    from synaptic_groq import CATALOG
+
+    code, out, _ = run(["models"], capsys)
+    assert code == 0
+    rows = out.splitlines()[1:]
+    longest = max(CATALOG, key=len)
+    assert len(longest) > 38  # the old fixed width
+    header = rows[0]
+    end = header.index("context") + len("context")  # numbers are right-aligned under it
+    for row in rows[1:]:
+        assert row.split()[0] in CATALOG
+        assert re.fullmatch(r"[\d,]+|-", row[:end].split()[-1]), row
+        assert row[end] == " ", row
+
+
+def test_the_example_plugin_is_not_in_the_development_environment() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-m", "synaptic", "providers"], capture_output=True,
+                          text=True, env=env, check=True, cwd=ROOT)  # fmt: skip
+    names = [line.split()[0] for line in done.stdout.splitlines()]
+    assert "shout" not in names
+    assert "groq" in names
