@@ -54,7 +54,7 @@ def test_a_near_miss_model_id_suggests_catalog_ids() -> None:
     assert info.value.replacement is None
     assert str(info.value) == (
         "groq error (HTTP 404, model_not_found): The model `openai/gpt-oss-12b` does not exist "
-        "or you do not have access to it. (did you mean 'openai/gpt-oss-120b' or "
+        "or you do not have access to it (did you mean 'openai/gpt-oss-120b' or "
         "'openai/gpt-oss-20b' or 'openai/gpt-oss-safeguard-20b'?); "
         "`synaptic models` lists Groq's models"
     )

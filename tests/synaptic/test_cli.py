@@ -17,12 +17,7 @@ from synaptic import __version__
 from synaptic.cli import main
 from synaptic_groq.emulator import GroqEmulator
 
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
+from .cli_run import run
 
 
 @pytest.fixture(autouse=True)

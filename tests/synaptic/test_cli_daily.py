@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from synaptic.cli import main
 from synaptic.cli._conversation import HELP, converse
 from synaptic.cli._logstore import (
     SCHEMA_VERSION,
@@ -38,15 +37,9 @@ from synaptic_core import (
 from synaptic_core.telemetry import add_listener, remove_listener
 from synaptic_groq.emulator import GroqEmulator
 
-ROOT = Path(__file__).parent.parent.parent
+from .cli_run import ROOT, Terminal, run
+
 KEY = "gsk_daily_SECRET_0123456789"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.fixture(autouse=True)
@@ -241,13 +234,15 @@ def test_the_log_is_wal_with_a_schema_version_and_refuses_a_newer_one(tmp_path: 
 def test_a_damaged_log_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "logs.db"
     path.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(LogError, match=r"cannot be read .*move it away.*--no-log"):
+    with pytest.raises(LogError, match=r"is damaged .*move it away.*--no-log"):
         LogStore(path).recent(1)
 
 
-def test_two_processes_log_at_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("round_", range(3))
+def test_two_processes_create_and_log_at_once(tmp_path: Path, round_: int) -> None:
+    """Both open a log that does not exist yet: one creates it (WAL, schema), the other
+    waits for it; neither fails with SQLite's "database is locked"."""
     path = tmp_path / "logs.db"
-    LogStore(path).close()
     code = textwrap.dedent(
         f"""
         import sys
@@ -258,10 +253,51 @@ def test_two_processes_log_at_once(tmp_path: Path) -> None:
                 store.add(Exchange(sys.argv[1], f"q{{i}}", f"a{{i}}"))
         """
     )
-    workers = [subprocess.Popen([sys.executable, "-c", code, name]) for name in ("a", "b")]
-    assert [w.wait(60) for w in workers] == [0, 0]
+    workers = [subprocess.Popen([sys.executable, "-c", code, name], stderr=subprocess.PIPE,
+                                text=True) for name in ("a", "b")]  # fmt: skip
+    errors = [w.communicate(timeout=60)[1] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], errors
     with LogStore(path) as store:
         assert len(store.conversation("a")) == len(store.conversation("b")) == 40
+
+
+def test_a_log_in_a_read_only_folder_is_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As SQLite fails there (root may write anywhere, so the failure is played)."""
+    from synaptic.cli import _logstore
+
+    path = tmp_path / "logs.db"
+    with LogStore(path) as store:
+        store.add(Exchange("c", "q", "a"))
+
+    def refused(self: LogStore) -> None:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(LogStore, "_connect", refused)
+    monkeypatch.setattr(_logstore.os, "access", lambda *_: False)
+    with LogStore(path) as store:
+        assert [e.prompt for e in store.recent(None)] == ["q"]
+        with pytest.raises(LogError, match="is read-only: its folder cannot be written"):
+            store.add(Exchange("c", "q2", "a2"))
+    monkeypatch.setattr(_logstore.os, "access", lambda *_: True)
+    with pytest.raises(LogError, match=r"cannot open the log .*unable to open database file"):
+        LogStore(path).recent(1)
+
+
+def test_logs_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    logs_path().parent.mkdir(parents=True, exist_ok=True)
+    with LogStore(logs_path()) as store:
+        store.add(Exchange("c1", "q", "a"))
+    code, _, err = run(["logs", "--cid", "nope"], capsys)
+    assert (code, err.count("\n")) == (1, 1)
+    assert err.startswith("error: no conversation 'nope' in the log ")
+    logs_path().write_bytes(b"garbage" * 300)
+    for name in ("logs.db-wal", "logs.db-shm"):
+        (logs_path().parent / name).unlink(missing_ok=True)
+    code, _, err = run(["logs"], capsys)
+    assert (code, err.count("\n")) == (1, 1)
+    assert err.startswith(f"error: the log {logs_path()} is damaged (")
 
 
 def test_history_skips_failed_exchanges_and_keeps_the_latest_system() -> None:
@@ -354,12 +390,16 @@ def test_no_log_logs_off_and_the_environment_turn_logging_off(
     assert run(["logs", "path"], capsys)[1] == f"{logs_path()}\n"
 
 
-def test_continue_with_nothing_logged_is_a_usage_error(
+def test_continue_with_nothing_logged_says_so(
     emulator: GroqEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(["chat", "-m", "groq:openai/gpt-oss-20b", "-c", "hi"], capsys)
+    assert code == 1
+    assert err.startswith("error: nothing to continue: no conversation logged yet (")
+    code, _, err = run(["chat", "-m", "groq:openai/gpt-oss-20b", "-c", "--cid", "x", "hi"],
+                       capsys)  # fmt: skip
     assert code == 2
-    assert "nothing to continue: no conversation logged yet" in err
+    assert "give -c (the latest conversation) or --cid ID, not both" in err
 
 
 def test_a_log_that_cannot_be_written_costs_a_warning_not_the_answer(
@@ -409,48 +449,30 @@ def test_the_help_table_matches_each_commands_own_help() -> None:
 def test_a_conversation_on_a_terminal_survives_a_500_and_recalls_with_the_up_arrow(
     tmp_path: Path,
 ) -> None:
-    pty = pytest.importorskip("pty")
-    import select
-
+    pytest.importorskip("pty")
     with GroqEmulator() as server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
         env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=server.base_url, SYNAPTIC_HOME=str(tmp_path),
                    TERM="xterm")  # fmt: skip
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: the real command on a pseudo-terminal
-            os.chdir(ROOT)
-            os.execve(sys.executable, [sys.executable, "-m", "synaptic", "chat", "-m",
-                      "groq:openai/gpt-oss-20b", "--retries", "0"], env)  # fmt: skip
-        output = b""
-
-        def read_until(marker: bytes) -> None:
-            nonlocal output
-            while marker not in output:
-                ready, _, _ = select.select([fd], [], [], 30)
-                assert ready, output
-                output += os.read(fd, 4096)
-
-        try:
-            read_until(b"> ")
-            os.write(fd, b"hello\n")
-            read_until(b"to: hello")
-            read_until(b"> ")
-            server.add_fault("server_error")
-            os.write(fd, b"this one fails\n")
-            read_until(b"error: ")
-            read_until(b"> ")
-            os.write(fd, b"\x1b[A\n")  # the Up arrow: the last question again
-            read_until(b"to: this one fails")
-            read_until(b"> ")
-            os.write(fd, b"/exit\n")
-            _, status = os.waitpid(pid, 0)
-        finally:
-            os.close(fd)
+        terminal = Terminal(["chat", "-m", "groq:openai/gpt-oss-20b", "--retries", "0"], env)
+        terminal.read_until(b"> ")
+        terminal.write(b"hello\n")
+        terminal.read_until(b"to: hello")
+        terminal.read_until(b"> ")
+        server.add_fault("server_error")
+        terminal.write(b"this one fails\n")
+        terminal.read_until(b"error: ")
+        terminal.read_until(b"> ")
+        terminal.write(b"\x1b[A\n")  # the Up arrow: the last question again
+        terminal.read_until(b"to: this one fails")
+        terminal.read_until(b"> ")
+        terminal.write(b"/exit\n")
+        status = terminal.wait()
         sent = [[m["content"] for m in body["messages"]] for body in server.requests]
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert status == 0
     assert sent[-1] == ["hello", "Emulated answer from openai/gpt-oss-20b to: hello",
                         "this one fails"]  # fmt: skip
-    assert b"^[[A" not in output
+    assert b"^[[A" not in terminal.output
     assert (tmp_path / "chat_history").read_text().splitlines()[-2:] == [
         "this one fails", "/exit"]  # fmt: skip
 
@@ -481,6 +503,12 @@ def test_encoding_is_for_standard_input_only(
                         "Résumé:"], capsys)  # fmt: skip
     assert (code, err) == (0, "")
     assert emulator.requests[-1]["messages"][-1]["content"] == "Résumé:\n\nCafé crème"
+
+
+def test_an_empty_prompt_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["chat", "-m", "fake:echo", "  "], capsys)
+    assert code == 2
+    assert "the prompt is empty (only spaces or blank lines)" in err
 
 
 def test_an_empty_pipe_to_dash_says_it_was_empty(
@@ -541,3 +569,73 @@ def test_the_example_plugin_is_not_in_the_development_environment() -> None:
     names = [line.split()[0] for line in done.stdout.splitlines()]
     assert "shout" not in names
     assert "groq" in names
+
+
+def _terminal_env(server: GroqEmulator, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=server.base_url, SYNAPTIC_HOME=str(home),
+               TERM="xterm")  # fmt: skip
+    return env
+
+
+def test_each_question_is_kept_at_once_and_a_block_is_one_entry(tmp_path: Path) -> None:
+    """kill -9 right after a question: it is in the history file already; a block of
+    several lines comes back whole with the Up arrow (in the session: readline's file
+    keeps one line per line)."""
+    pytest.importorskip("pty")
+    import signal
+
+    with GroqEmulator() as server:
+        terminal = Terminal(["chat", "-m", "groq:openai/gpt-oss-20b"],
+                            _terminal_env(server, tmp_path))  # fmt: skip
+        terminal.read_until(b"> ")
+        terminal.write(b'"""\nline one\nline two\n"""\n')
+        terminal.read_until(b"to: line one")
+        terminal.read_until(b"> ")
+        terminal.write(b"\x1b[A\n")  # Up: the whole block again
+        terminal.read_until(b"> ")
+        terminal.write(b"kept before the kill\n")
+        terminal.read_until(b"to: kept before the kill")
+        os.kill(terminal.pid, signal.SIGKILL)
+        terminal.wait()
+        sent = [body["messages"][-1]["content"] for body in server.requests]
+    assert sent == ["line one\nline two", "line one\nline two", "kept before the kill"]
+    import readline
+
+    readline.clear_history()
+    readline.read_history_file(tmp_path / "chat_history")
+    kept = [readline.get_history_item(i + 1)
+            for i in range(readline.get_current_history_length())]  # fmt: skip
+    readline.clear_history()
+    assert kept[-1] == "kept before the kill"  # written at once, before the kill
+    assert "line one" in kept[0]  # (a history file keeps one line per line)
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_a_signal_mid_answer_is_logged_and_exits_as_the_shell_expects(
+    name: str, tmp_path: Path
+) -> None:
+    import signal
+
+    signum = getattr(signal, name)
+    with GroqEmulator() as server:
+        server.add_fault("stall", after_chunks=3, delay=30)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "synaptic", "chat", "-m", "groq:openai/gpt-oss-20b", "hi"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+            env=_terminal_env(server, tmp_path),
+        )  # fmt: skip
+        assert process.stdout is not None
+        first = b""
+        while b"answer " not in first:  # the three chunks before the stall
+            first += process.stdout.read1(100)  # type: ignore[attr-defined]
+        process.send_signal(signum)
+        rest, err = process.communicate(timeout=30)
+    assert first
+    assert process.returncode == 128 + signum
+    assert err.decode().endswith(f"stopped ({name})\n")
+    env = {**os.environ, "SYNAPTIC_HOME": str(tmp_path)}
+    logged = json.loads(subprocess.run([sys.executable, "-m", "synaptic", "logs", "--json"],
+                                       capture_output=True, env=env, check=True).stdout)  # fmt: skip
+    assert [(e["prompt"], e["error"]) for e in logged] == [("hi", f"stopped ({name})")]
+    assert logged[0]["answer"] == (first + rest).decode().rstrip("\n") == "Emulated answer "

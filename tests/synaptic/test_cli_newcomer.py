@@ -16,20 +16,12 @@ from typing import Any
 
 import pytest
 
-from synaptic.cli import main
 from synaptic.cli._answer import footer
 from synaptic.cli._conversation import converse
 from synaptic_core import AIMessage, HumanMessage, SystemMessage
 from synaptic_groq.emulator import GroqEmulator
 
-ROOT = Path(__file__).parent.parent.parent
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
+from .cli_run import ROOT, Terminal, run
 
 
 def command(
@@ -296,33 +288,15 @@ def test_the_conversation_ends_on_eof_and_survives_ctrl_c_at_the_prompt() -> Non
 
 
 def test_the_conversation_on_a_real_terminal() -> None:
-    pty = pytest.importorskip("pty")
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the real command on a pseudo-terminal
-        os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, "-m", "synaptic", "chat", "-m", "fake:echo"])
-    output = b""
-
-    def read_until(marker: bytes) -> None:
-        nonlocal output
-        while marker not in output:
-            ready, _, _ = select.select([fd], [], [], 30)
-            assert ready, output
-            output += os.read(fd, 4096)
-
-    try:
-        read_until(b"> ")
-        os.write(fd, b"hello there\n")
-        read_until(b"hello there\r\nhello there\r\n")  # typed, then echoed by the model
-        read_until(b"]\x1b[0m\r\n> ")  # the usage footer (a terminal), then the prompt
-        os.write(fd, b"/exit\n")
-        _, status = os.waitpid(pid, 0)
-    finally:
-        os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert b"/help lists commands, /exit or Ctrl-D leaves" in output
+    pytest.importorskip("pty")
+    terminal = Terminal(["chat", "-m", "fake:echo"])
+    terminal.read_until(b"> ")
+    terminal.write(b"hello there\n")
+    terminal.read_until(b"hello there\r\nhello there\r\n")  # typed, then echoed by the model
+    terminal.read_until(b"]\x1b[0m\r\n> ")  # the usage footer (a terminal), then the prompt
+    terminal.write(b"/exit\n")
+    assert terminal.wait() == 0
+    assert b"/help lists commands, /exit or Ctrl-D leaves" in terminal.output
 
 
 def test_pacing_waits_are_announced_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

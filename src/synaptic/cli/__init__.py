@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from synaptic import __version__
-from synaptic.cli._common import EXPECTED, one_line
+from synaptic.cli._common import EXPECTED, Stopped, one_line
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": (
@@ -96,12 +96,15 @@ def _expected(error: Exception) -> bool:
     """An error a person can act on (one line), not a bug (a traceback)."""
     if isinstance(error, EXPECTED):
         return True
+    from synaptic.cli._logstore import LogError  # noqa: PLC0415 (light: the standard library)
+
+    if isinstance(error, LogError):
+        return True
     if "synaptic_core" not in sys.modules:  # nothing of ours ran: not one of ours
         return False
-    from synaptic.cli._logstore import LogError  # noqa: PLC0415
     from synaptic_core import SynapticError  # noqa: PLC0415
 
-    return isinstance(error, SynapticError | LogError)
+    return isinstance(error, SynapticError)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -123,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Stopped as stop:  # SIGTERM, SIGHUP: as Ctrl-C, with the shell's exit code
+        click.echo(f"stopped ({stop.name})", err=True)
+        sys.exit(128 + stop.signum)
     except click.UsageError as error:  # usage, with click's hint (exit 2)
         error.show()
         sys.exit(error.exit_code)

@@ -25,10 +25,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from synaptic.cli._answer import Usage, footer, stream_answer
-from synaptic.cli._common import clean_warnings, is_terminal, use_color
+from synaptic.cli._common import (
+    Stopped,
+    clean_warnings,
+    is_terminal,
+    stopped_by_signals,
+    use_color,
+)
 from synaptic.cli._home import home, remembered_budgets
 from synaptic.cli._logstore import (
     Exchange,
+    LogError,
     LogStore,
     history,
     logging_wanted,
@@ -111,8 +118,6 @@ class Session:
         """Log one exchange; a log that cannot be written costs a warning, not the answer."""
         if self.store is None:
             return
-        from synaptic.cli._logstore import LogError  # noqa: PLC0415
-
         numbers = usage.numbers(answer) if answer is not None else {}
         system = next((m.content for m in turn if m.role == "system"), None)
         exchange = Exchange(
@@ -152,13 +157,16 @@ def _start(
     """The conversation this run adds to: a new one, the latest (``-c``), or ``--cid``."""
     if not (continue_latest or conversation_id):
         return new_conversation_id(), []
+    if continue_latest and conversation_id:
+        raise click.UsageError("give -c (the latest conversation) or --cid ID, not both")
     reader = store if store is not None else LogStore()
     if not reader.path.exists():
-        raise click.UsageError(f"nothing to continue: no conversation logged yet ({reader.path})")
+        msg = f"nothing to continue: no conversation logged yet ({reader.path} does not exist)"
+        raise LogError(msg)
     try:
         found = conversation_id or reader.latest_conversation()
         if found is None:
-            raise click.UsageError("nothing to continue: no conversation logged yet")
+            raise LogError(f"nothing to continue: no conversation logged yet in {reader.path}")
         return found, history(reader.conversation(found))
     finally:
         if reader is not store:
@@ -295,9 +303,12 @@ def chat(
     color = use_color(no_color)
     if text is None and not is_terminal(sys.stdin):
         raise click.UsageError("give a prompt, or pipe one on standard input")
+    if text is not None and not text.strip():
+        raise click.UsageError("the prompt is empty (only spaces or blank lines)")
     # The whole command: a store or budget warning mid-answer too; the budget as the last
     # run left it, written back on the way out.
     with (
+        stopped_by_signals(),
         remembered_budgets(),
         clean_warnings(),
         maybe_store(logging_wanted(no_log)) as store,
@@ -343,6 +354,10 @@ def _answer(
     except KeyboardInterrupt:
         usage.end()
         session.log(turn, merger.result() if stream else None, usage, "stopped (Ctrl-C)")
+        raise
+    except Stopped as stop:
+        usage.end()
+        session.log(turn, merger.result() if stream else None, usage, f"stopped ({stop.name})")
         raise
     except Exception as error:
         usage.end()
@@ -415,8 +430,9 @@ def _conversation(
         turns = sum(1 for m in session.said if m.role == "human")
         click.echo(f"(continuing conversation {session.conversation_id}: {turns} exchanges)",
                    err=True)  # fmt: skip
-    with line_editing(home() / "chat_history"):
-        converse(model, system, answer=answer, history=session.said, on_reset=reset)
+    with line_editing(home() / "chat_history") as prompt:
+        converse(model, system, read=prompt.read, answer=answer, history=session.said,
+                 on_reset=reset, on_block=prompt.block)  # fmt: skip
 
 
 __all__ = ["chat", "decode_input", "logs_path"]

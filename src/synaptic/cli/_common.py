@@ -39,6 +39,40 @@ def clean_warnings() -> Iterator[None]:
         yield
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP (a closed terminal) arrived: the command stops as on Ctrl-C, so
+    what it was doing is finished properly (an exchange logged, a history written)."""
+
+    def __init__(self, signum: int) -> None:
+        import signal  # noqa: PLC0415
+
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Inside, SIGTERM and SIGHUP raise ``Stopped`` (main thread, where they exist)."""
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def is_terminal(stream: object) -> bool:
     """Whether ``stream`` is a terminal (False for None, a closed stream, a test's stand-in)."""
     try:

@@ -30,6 +30,7 @@ HELP = f"""\
 /help    this help
 /reset   start a new conversation (the system prompt stays)
 /exit    leave (also /quit, or Ctrl-D)
+//text   sends "/text" (a question that starts with a slash)
 {BLOCK}      on a line of its own: several lines follow, up to the next {BLOCK}
 Ctrl-C   stops the answer being written (at the prompt: clears the line)
 Up/Down  earlier questions (kept between runs)"""
@@ -46,13 +47,26 @@ def _failure(error: BaseException) -> bool:
     return isinstance(error, SynapticError)
 
 
-def _read_block(read: Callable[[str], str]) -> str:
+def _read_block(read: Callable[[str], str]) -> tuple[str, int]:
+    """The lines up to the closing mark, and how many lines were read (both marks too)."""
     lines: list[str] = []
     while True:
         line = read(MORE)
         if line.strip() == BLOCK:
-            return "\n".join(lines)
+            return "\n".join(lines), len(lines) + 2
         lines.append(line)
+
+
+def _question(read: Callable[[str], str], on_block: Callable[[str, int], None] | None) -> str:
+    """One question: a line, or the lines of a block (told to ``on_block``)."""
+    line = read(PROMPT)
+    if line.strip() != BLOCK:
+        return line.strip()
+    text, count = _read_block(read)
+    text = text.strip()
+    if on_block is not None and text:
+        on_block(text, count)
+    return text
 
 
 def _command(word: str) -> str:
@@ -73,17 +87,18 @@ def converse(
     write: Callable[[str], None] = lambda text: click.echo(text, err=True),
     history: list[AnyMessage] | None = None,
     on_reset: Callable[[], None] | None = None,
+    on_block: Callable[[str, int], None] | None = None,
 ) -> None:
     """The conversation loop. ``history`` starts it (a continued conversation);
-    ``on_reset`` is told when ``/reset`` starts a new one."""
+    ``on_reset`` is told when ``/reset`` starts a new one, ``on_block`` when several
+    lines were read as one question (its text, and how many lines it took)."""
     from synaptic_core import AIMessage, HumanMessage  # noqa: PLC0415
 
     said: list[AnyMessage] = list(system) if history is None else list(history)
     write("Chatting with the model; /help lists commands, /exit or Ctrl-D leaves.")
     while True:
         try:
-            line = read(PROMPT)
-            text = _read_block(read) if line.strip() == BLOCK else line.strip()
+            text = _question(read, on_block)
         except EOFError:
             write("")
             return
@@ -118,21 +133,50 @@ def converse(
         said = [*turn, AIMessage(getattr(reply, "content", "") or "")]
 
 
+class Prompt:
+    """``input`` with readline's history, kept in a file as it grows: each question is
+    appended at once (a closed terminal or a kill keeps it), and a block of several
+    lines becomes one entry (Up brings the whole question back)."""
+
+    def __init__(self, history_file: Path, readline: Any) -> None:
+        self.history_file = history_file
+        self.readline = readline
+
+    def read(self, prompt: str) -> str:
+        line = input(prompt)
+        if self.readline is not None and line.strip():
+            with contextlib.suppress(OSError, AttributeError):  # libedit may lack it
+                self.history_file.parent.mkdir(parents=True, exist_ok=True)
+                self.readline.append_history_file(1, self.history_file)
+        return line
+
+    def block(self, text: str, count: int) -> None:
+        readline = self.readline
+        if readline is None:
+            return
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            length = readline.get_current_history_length()
+            for index in range(length - 1, max(length - count, 0) - 1, -1):
+                readline.remove_history_item(index)  # 0-based, unlike get_history_item
+            readline.add_history(text)
+            readline.write_history_file(self.history_file)
+
+
 @contextlib.contextmanager
-def line_editing(history_file: Path) -> Iterator[None]:
+def line_editing(history_file: Path) -> Iterator[Prompt]:
     """readline on the prompt (where Python has it), with ``history_file`` read at the
-    start and written at the end; without readline, plain input."""
+    start and kept as it grows; without readline, plain input."""
     try:
         import readline  # noqa: PLC0415
     except ImportError:  # Windows without pyreadline: input() still works
-        yield
+        yield Prompt(history_file, None)
         return
     with contextlib.suppress(OSError):
         readline.read_history_file(history_file)
     readline.set_history_length(HISTORY_LENGTH)
     try:
-        yield
+        yield Prompt(history_file, readline)
     finally:
         with contextlib.suppress(OSError):
             history_file.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(history_file)
+            readline.write_history_file(history_file)  # trimmed to HISTORY_LENGTH

@@ -62,6 +62,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+BUSY_SECONDS = 10.0  # how long a write waits for another process holding the file
 COLUMNS = ("id", "conversation_id", "time", "provider", "model", "system", "prompt", "answer",
            "reasoning", "input_tokens", "output_tokens", "time_to_first_token", "seconds",
            "finish_reason", "request_id", "error")  # fmt: skip
@@ -126,6 +127,7 @@ class LogStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = logs_path() if path is None else path
         self._db: sqlite3.Connection | None = None
+        self.read_only = False
 
     def __enter__(self) -> LogStore:
         return self
@@ -145,25 +147,61 @@ class LogStore:
         return self._db
 
     def _open(self) -> sqlite3.Connection:
+        """The file, created and migrated when needed. Two processes creating it at once
+        may meet SQLite's "locked" while one switches it to WAL: that is waited out.
+        A file that can be read but not written (a read-only folder) is read as it is."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as error:
+                if "locked" in str(error) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                if self.path.exists() and not os.access(self.path.parent, os.W_OK):
+                    return self._read_only()
+                raise LogError(self._why(error)) from None
+            except sqlite3.DatabaseError as error:
+                raise LogError(self._why(error)) from None
+
+    def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
-            db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        except sqlite3.Error as error:
-            raise LogError(f"cannot open the log {self.path}: {error}") from None
-        try:
-            db.execute("PRAGMA busy_timeout = 10000")
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
             db.execute("PRAGMA journal_mode = WAL")
             self._migrate(db)
-        except sqlite3.DatabaseError as error:
-            db.close()
-            raise LogError(
-                f"the log {self.path} cannot be read ({error}); move it away to start a new "
-                "one, or pass --no-log"
-            ) from None
         except BaseException:
             db.close()
             raise
         return db
+
+    def _read_only(self) -> sqlite3.Connection:
+        """The log opened for reading only (``immutable``: WAL needs no side files then)."""
+        try:
+            db = sqlite3.connect(f"{self.path.as_uri()}?immutable=1", uri=True)
+            row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise LogError(self._why(error)) from None
+        if (row[0] or 0) != SCHEMA_VERSION:
+            db.close()
+            msg = f"the log {self.path} is read-only and has another schema ({row[0]})"
+            raise LogError(msg)
+        self.read_only = True
+        return db
+
+    def _why(self, error: sqlite3.Error) -> str:
+        """What went wrong, and what to do: a damaged file is not a missing permission."""
+        text = str(error)
+        if "not a database" in text or "malformed" in text:
+            return (
+                f"the log {self.path} is damaged ({text}); move it away to start a new one "
+                "(synaptic chat --no-log skips logging meanwhile)"
+            )
+        return (
+            f"cannot open the log {self.path} ({text}); check that its folder can be written "
+            "(SYNAPTIC_HOME chooses another; synaptic chat --no-log skips logging)"
+        )
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         db.execute("BEGIN IMMEDIATE")  # one process migrates; another waits, then sees it
@@ -174,7 +212,8 @@ class LogStore:
             if version > SCHEMA_VERSION:
                 msg = (
                     f"the log {self.path} was written by a newer synaptic (schema {version}, "
-                    f"this one knows {SCHEMA_VERSION}); upgrade synaptic, or pass --no-log"
+                    f"this one knows {SCHEMA_VERSION}); upgrade synaptic (synaptic chat "
+                    "--no-log skips logging meanwhile)"
                 )
                 raise LogError(msg)
             for number in range(version, SCHEMA_VERSION):
@@ -191,6 +230,9 @@ class LogStore:
     def add(self, exchange: Exchange) -> int:
         """Store ``exchange`` (its conversation too, the first time); its row id."""
         from synaptic_core._secrets import scrub  # noqa: PLC0415
+
+        if self.db is not None and self.read_only:
+            raise LogError(f"the log {self.path} is read-only: its folder cannot be written")
 
         values = exchange.as_dict()
         for name in ("prompt", "answer", "system", "reasoning", "error"):

@@ -106,8 +106,10 @@ def scrub(text: str) -> str:
 
 class StreamScrubber:
     """Scrub text that arrives in pieces (a streamed answer on a terminal): a key split
-    across two pieces is still caught, because the last ``len(longest key) - 1``
-    characters are held back until the next piece (or ``flush``) shows how they go on."""
+    across two pieces is still caught, because what could be a key's start is held back
+    until the next piece (or ``flush``) shows how it goes on. Only that is held: the
+    longest end of the text that some key starts with (usually nothing), so the answer
+    shows as it arrives, even when the server pauses."""
 
     __slots__ = ("_pending",)
 
@@ -120,18 +122,45 @@ class StreamScrubber:
         if not _SECRETS:
             pending, self._pending = self._pending, ""
             return pending + text
-        hold = max(len(secret) for secret in list(_SECRETS)) - 1
         clean = scrub(self._pending + text)
-        if len(clean) <= hold:
-            self._pending = clean
-            return ""
-        self._pending = clean[len(clean) - hold :]
+        hold = _held(clean, list(_SECRETS))
+        self._pending = clean[len(clean) - hold :] if hold else ""
         return clean[: len(clean) - hold]
 
     def flush(self) -> str:
         """The rest (the stream ended)."""
         pending, self._pending = self._pending, ""
         return scrub(pending)
+
+
+_PIECE = re.compile(r"\\u([0-9a-fA-F]{4})|\\/|(.)", re.S)
+_PARTIAL_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?$")
+
+
+def _decoded(tail: str) -> str:
+    """``tail`` with JSON escapes decoded, an escape cut at its end left out."""
+    cut = _PARTIAL_ESCAPE.search(tail)
+    if cut is not None:
+        tail = tail[: cut.start()]
+    return "".join(
+        chr(int(m.group(1), 16)) if m.group(1) else (m.group(2) or "/")
+        for m in _PIECE.finditer(tail)
+    )
+
+
+def _held(text: str, secrets: list[str]) -> int:
+    """How many characters at the end of ``text`` could begin a key, plain or
+    JSON-escaped: from the first place near the end where what follows (decoded) is
+    the beginning of a key, or an escape cut short."""
+    longest = max(len(secret) for secret in secrets)
+    firsts = {secret[0] for secret in secrets} | {"\\"}
+    for at in range(max(0, len(text) - 6 * longest), len(text)):
+        if text[at] not in firsts:
+            continue
+        decoded = _decoded(text[at:])
+        if not decoded or any(secret.startswith(decoded) for secret in secrets):
+            return len(text) - at
+    return 0
 
 
 def scrub_optional(text: str | None) -> str | None:

@@ -104,7 +104,7 @@ class GroqChatModel(OpenAIChatModel):
                 error.args = (error.message,)
         if type(error) is ModelNotFoundError and model_info(self.config.model) is None:
             live = [i.id for i in CATALOG.values() if i.lifecycle is not Lifecycle.DECOMMISSIONED]
-            error.message += (
+            error.message = error.message.rstrip().removesuffix(".") + (  # no ".;"
                 f"{suggest(self.config.model, live)}; `synaptic models` lists Groq's models"
             )
             error.args = (error.message,)
