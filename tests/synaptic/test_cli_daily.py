@@ -379,9 +379,14 @@ def test_no_log_logs_off_and_the_environment_turn_logging_off(
     assert run(["logs", "off"], capsys)[1].startswith("logging is off")
     assert run(["chat", *model, "two"], capsys)[0] == 0
     assert not logs_path().exists()
-    assert run(["logs", "status"], capsys)[1] == f"logging is off: {logs_path()}\n"
+    assert run(["logs", "status"], capsys)[1] == (
+        f"logging is off (`synaptic logs on` turns it on): {logs_path()}\n"
+    )
     assert run(["logs", "on"], capsys)[1] == "logging is on\n"
     monkeypatch.setenv("SYNAPTIC_NO_LOG", "1")
+    assert run(["logs", "status"], capsys)[1] == (
+        f"logging is off ($SYNAPTIC_NO_LOG is set): {logs_path()}\n"
+    )
     assert run(["chat", *model, "three"], capsys)[0] == 0
     assert not logs_path().exists()
     monkeypatch.delenv("SYNAPTIC_NO_LOG")

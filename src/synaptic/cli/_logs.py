@@ -105,5 +105,9 @@ def on() -> None:
 @logs.command("status")
 def status() -> None:
     """Say whether exchanges are logged, and where."""
-    state = "on" if logging_wanted(no_log=False) else "off"
-    click.echo(f"logging is {state}: {logs_path()}")
+    if logging_wanted(no_log=False):
+        click.echo(f"logging is on: {logs_path()}")
+    elif off_marker().exists():
+        click.echo(f"logging is off (`synaptic logs on` turns it on): {logs_path()}")
+    else:
+        click.echo(f"logging is off (${LOGS_OFF_ENV} is set): {logs_path()}")
