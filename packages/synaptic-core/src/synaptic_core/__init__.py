@@ -112,12 +112,26 @@ if TYPE_CHECKING:
     )
     from synaptic_core._scripted import ScriptedChatModel, ScriptedModelExhaustedError
     from synaptic_core._suggest import suggest
+    from synaptic_core.audio import (
+        SpeechAudio,
+        SpeechModel,
+        Transcription,
+        TranscriptionModel,
+        TranscriptionSegment,
+        TranscriptionWord,
+    )
     from synaptic_core.pacing import Limits, LocalRateLimiter, RateLimitedChatModel, TokenEstimator
 
 # Loaded on first use: the registry pulls in pluggy and importlib.metadata, the loader
 # tomllib, retries and fallbacks logging, suggestions difflib; a program that only
 # sends requests through a provider needs none of them at import time (cold start).
 _LAZY = {
+    "SpeechAudio": "synaptic_core.audio",
+    "SpeechModel": "synaptic_core.audio",
+    "Transcription": "synaptic_core.audio",
+    "TranscriptionModel": "synaptic_core.audio",
+    "TranscriptionSegment": "synaptic_core.audio",
+    "TranscriptionWord": "synaptic_core.audio",
     "FakeBackend": "synaptic_core._fake_backend",
     "FakeBackendExhaustedError": "synaptic_core._fake_backend",
     "AllModelsFailedError": "synaptic_core._fallback",
@@ -212,6 +226,8 @@ __all__ = [
     "ScriptedChatModel",
     "ScriptedModelExhaustedError",
     "ServerError",
+    "SpeechAudio",
+    "SpeechModel",
     "StreamError",
     "StreamResponse",
     "StructuredOutputError",
@@ -227,6 +243,10 @@ __all__ = [
     "ToolDefinition",
     "ToolMessage",
     "ToolUseFailedError",
+    "Transcription",
+    "TranscriptionModel",
+    "TranscriptionSegment",
+    "TranscriptionWord",
     "__version__",
     "available_providers",
     "backoff_delay",

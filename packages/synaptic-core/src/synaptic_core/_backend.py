@@ -13,7 +13,7 @@ a plain dict with lowercase keys (one copy per response, then O(1) lookups).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -39,13 +39,25 @@ class HttpRequest:
     """This request's own cap on the response body (None: the backend's). A download of
     a batch output file is expected to be far larger than any chat answer, and only it
     should be let through (streamed to disk), not every response of the backend."""
+    body: Callable[[], Iterator[bytes]] | None = None
+    """A body too large to hold (an audio upload): a function that starts reading it
+    from its beginning, piece by piece, each time it is called (a retry sends it again).
+    Set ``content-length`` in ``headers`` with it; ``content`` stays None."""
+    body_size: int = 0
+    """How many bytes ``body`` yields (for ``repr`` and checks)."""
 
     def json(self) -> Any:
         """The body parsed as JSON (None without a body): what tests assert on."""
         return None if self.content is None else json.loads(self.content)
 
+    def read_body(self) -> bytes:
+        """The whole body, streamed or not (tests; never on the upload path)."""
+        if self.body is not None:
+            return b"".join(self.body())
+        return self.content or b""
+
     def __repr__(self) -> str:
-        size = 0 if self.content is None else len(self.content)
+        size = self.body_size if self.body is not None else len(self.content or b"")
         return (
             f"HttpRequest({self.method} {self.url}, headers={_safe_headers(self.headers)!r}, "
             f"{size} bytes)"

@@ -239,7 +239,7 @@ class HttpBackend:
             request.method,
             self._url(request.url),
             headers=request.headers,
-            content=request.content,
+            content=request.content if request.body is None else _abody(request.body()),
             **self._timeout_of(request),
         )
         token = ENDS.set(guard.ends)
@@ -272,7 +272,7 @@ class HttpBackend:
             request.method,
             self._url(request.url),
             headers=request.headers,
-            content=request.content,
+            content=request.content if request.body is None else request.body(),
             **self._timeout_of(request),
         )
         token = ENDS.set(guard.ends)
@@ -460,3 +460,10 @@ class _Guard:
         if isinstance(exc, httpx.TimeoutException) and deadline_passed(self.ends):
             return self.deadline_error()
         return translate_transport_error(exc, self._request)
+
+
+async def _abody(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """A streamed body for the async client. Each piece is a read of a local file or a
+    slice of bytes held in memory: quick enough to make between two network writes."""
+    for piece in pieces:
+        yield piece

@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from synaptic_groq._accepted import ACCEPTED_FIELDS, REJECTED_FIELDS
+    from synaptic_groq._audio import VOICES, GroqSpeechModel, GroqTranscriptionModel
     from synaptic_groq._batch_job import (
         BatchCancelledError,
         BatchError,
@@ -124,6 +125,9 @@ _LAZY = {
     ),
     "ACCEPTED_FIELDS": "synaptic_groq._accepted",
     "REJECTED_FIELDS": "synaptic_groq._accepted",
+    **dict.fromkeys(
+        ("GroqSpeechModel", "GroqTranscriptionModel", "VOICES"), "synaptic_groq._audio"
+    ),
 }
 
 
@@ -141,6 +145,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "GROQ",
     "REJECTED_FIELDS",
+    "VOICES",
     "BatchCancelledError",
     "BatchError",
     "BatchExpiredError",
@@ -168,6 +173,8 @@ __all__ = [
     "GroqExtras",
     "GroqModel",
     "GroqOptions",
+    "GroqSpeechModel",
+    "GroqTranscriptionModel",
     "Lifecycle",
     "ModelInfo",
     "ModelUsage",

@@ -32,13 +32,21 @@ from synaptic_openai._stream import StreamAssembler
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from synaptic_openai._audio_model import OpenAISpeechModel, OpenAITranscriptionModel
     from synaptic_openai._settings import ChatSettings
 
 
 # Profile settings are only needed by name-based loading, and they pull in the provider
 # registry (pluggy): not at import time.
+# Audio loads on first use too: a program that only chats never imports it.
 __getattr__ = lazy_names(
-    "synaptic_openai", {"ChatSettings": "synaptic_openai._settings"}, globals()
+    "synaptic_openai",
+    {
+        "ChatSettings": "synaptic_openai._settings",
+        "OpenAISpeechModel": "synaptic_openai._audio_model",
+        "OpenAITranscriptionModel": "synaptic_openai._audio_model",
+    },
+    globals(),
 )
 
 
@@ -52,6 +60,8 @@ __all__ = [
     "Dialect",
     "OpenAIChatModel",
     "OpenAIConfig",
+    "OpenAISpeechModel",
+    "OpenAITranscriptionModel",
     "SSEDecoder",
     "SSEEvent",
     "StreamAssembler",

@@ -73,6 +73,18 @@ def warn_if_insecure(base_url: str) -> None:
         )
 
 
+def base_headers(config: ChatConfig) -> dict[str, str]:
+    """What every request of a model sends: its user agent, the config's own headers,
+    and the key (remembered for scrubbing; a warning if it would cross plain HTTP)."""
+    own = {name.lower(): value for name, value in config.headers.items()}
+    base = {"user-agent": USER_AGENT, **own}
+    if config.api_key is not None:
+        warn_if_insecure(config.base_url)
+        remember_secret(config.api_key.get_secret_value())
+        base["authorization"] = f"Bearer {config.api_key.get_secret_value()}"
+    return base
+
+
 def _is_event_stream(headers: Mapping[str, str]) -> bool:
     """Whether a stream request's answer is one (no content type: assume it is)."""
     kind = headers.get("content-type")
@@ -102,12 +114,7 @@ class OpenAIChatModel(ChatModel):
             backend = HttpBackend() if config.timeout is None else HttpBackend(config.timeout)
         self.backend = backend
         self._url = f"{config.base_url}/chat/completions"
-        own = {name.lower(): value for name, value in config.headers.items()}
-        base = {"content-type": "application/json", "user-agent": USER_AGENT, **own}
-        if config.api_key is not None:
-            warn_if_insecure(config.base_url)
-            remember_secret(config.api_key.get_secret_value())
-            base["authorization"] = f"Bearer {config.api_key.get_secret_value()}"
+        base = {"content-type": "application/json", **base_headers(config)}
         self._headers = {**base, "accept": "application/json"}
         self._stream_headers = {**base, "accept": "text/event-stream"}
 

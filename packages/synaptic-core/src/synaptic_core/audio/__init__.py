@@ -1,0 +1,30 @@
+"""Audio, provider-neutral (DESIGN 19): what transcription and speech calls take and
+return, and the base classes providers implement. Loaded on first use: a program that
+only chats never imports it."""
+
+from synaptic_core.audio._models import (
+    SpeechModel,
+    SpeechRequest,
+    TranscriptionModel,
+    TranscriptionRequest,
+)
+from synaptic_core.audio._source import AudioInput, AudioSource
+from synaptic_core.audio._types import (
+    SpeechAudio,
+    Transcription,
+    TranscriptionSegment,
+    TranscriptionWord,
+)
+
+__all__ = [
+    "AudioInput",
+    "AudioSource",
+    "SpeechAudio",
+    "SpeechModel",
+    "SpeechRequest",
+    "Transcription",
+    "TranscriptionModel",
+    "TranscriptionRequest",
+    "TranscriptionSegment",
+    "TranscriptionWord",
+]

@@ -1,0 +1,237 @@
+"""``TranscriptionModel`` and ``SpeechModel``: the audio calls, provider-neutral.
+
+Same habits as ``ChatModel``: ``await model.transcribe(...)`` and a real blocking
+``transcribe_sync(...)`` (no event loop inside), typed errors from the same hierarchy,
+``timeout=`` per call. A provider implements the four ``_`` methods; the public ones
+check the arguments once, so every provider refuses the same mistakes the same way.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from synaptic_core._errors import InputError
+from synaptic_core.audio._source import AudioInput, AudioSource
+from synaptic_core.audio._types import SpeechAudio, Transcription
+
+ResponseFormat = Literal["json", "text", "verbose_json"]
+Granularity = Literal["word", "segment"]
+FORMATS = ("json", "text", "verbose_json")
+
+
+@dataclass(frozen=True)
+class TranscriptionRequest:
+    """One speech-to-text call, checked: ``task`` is ``transcribe`` or ``translate``;
+    exactly one of ``audio`` and ``url``."""
+
+    task: Literal["transcribe", "translate"]
+    audio: AudioSource | None = None
+    url: str | None = None
+    language: str | None = None
+    prompt: str | None = None
+    temperature: float | None = None
+    response_format: ResponseFormat = "json"
+    timestamp_granularities: tuple[Granularity, ...] = ()
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """One text-to-speech call."""
+
+    text: str
+    voice: str | None = None
+    response_format: str = "wav"
+    sample_rate: int | None = None
+    speed: float | None = None
+    timeout: float | None = None
+
+
+def _request(
+    task: Literal["transcribe", "translate"],
+    audio: AudioInput | None,
+    url: str | None,
+    *,
+    language: str | None,
+    prompt: str | None,
+    temperature: float | None,
+    response_format: str,
+    timestamp_granularities: Sequence[str] | None,
+    timeout: float | None,
+) -> TranscriptionRequest:
+    if (audio is None) == (url is None):
+        raise InputError("give the audio (a path, bytes or a binary file) or url=, not both")
+    if response_format not in FORMATS:
+        hint = " (subtitles: ask for verbose_json, then .to_srt() or .to_vtt())" if \
+            response_format in ("srt", "vtt") else ""  # fmt: skip
+        msg = f"response_format must be one of {', '.join(FORMATS)}, not {response_format!r}{hint}"
+        raise InputError(msg)
+    granularities = tuple(timestamp_granularities or ())
+    for each in granularities:
+        if each not in ("word", "segment"):
+            raise InputError(f"timestamp_granularities: 'word' or 'segment', not {each!r}")
+    if granularities and response_format != "verbose_json":
+        raise InputError("timestamp_granularities need response_format='verbose_json'")
+    if temperature is not None and not 0 <= temperature <= 1:
+        raise InputError(f"temperature must be between 0 and 1, not {temperature}")
+    return TranscriptionRequest(
+        task,
+        None if audio is None else AudioSource.of(audio),
+        url,
+        language,
+        prompt,
+        temperature,
+        response_format,  # type: ignore[arg-type]
+        granularities,  # type: ignore[arg-type]
+        timeout,
+    )
+
+
+class TranscriptionModel(abc.ABC):
+    """Speech to text: ``transcribe`` (the language spoken) and ``translate`` (to
+    English), async and blocking."""
+
+    async def transcribe(
+        self,
+        audio: AudioInput | None = None,
+        *,
+        url: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        temperature: float | None = None,
+        response_format: str = "json",
+        timestamp_granularities: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> Transcription:
+        """The text of ``audio`` (a path, bytes or a binary file) or of ``url``."""
+        return await self._transcribe(
+            _request("transcribe", audio, url, language=language, prompt=prompt,
+                     temperature=temperature, response_format=response_format,
+                     timestamp_granularities=timestamp_granularities, timeout=timeout)
+        )  # fmt: skip
+
+    def transcribe_sync(
+        self,
+        audio: AudioInput | None = None,
+        *,
+        url: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        temperature: float | None = None,
+        response_format: str = "json",
+        timestamp_granularities: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> Transcription:
+        """Blocking ``transcribe``."""
+        return self._transcribe_sync(
+            _request("transcribe", audio, url, language=language, prompt=prompt,
+                     temperature=temperature, response_format=response_format,
+                     timestamp_granularities=timestamp_granularities, timeout=timeout)
+        )  # fmt: skip
+
+    async def translate(
+        self,
+        audio: AudioInput | None = None,
+        *,
+        url: str | None = None,
+        prompt: str | None = None,
+        temperature: float | None = None,
+        response_format: str = "json",
+        timeout: float | None = None,
+    ) -> Transcription:
+        """The English translation of ``audio`` or ``url`` (``task == "translate"``)."""
+        return await self._transcribe(
+            _request("translate", audio, url, language=None, prompt=prompt,
+                     temperature=temperature, response_format=response_format,
+                     timestamp_granularities=None, timeout=timeout)
+        )  # fmt: skip
+
+    def translate_sync(
+        self,
+        audio: AudioInput | None = None,
+        *,
+        url: str | None = None,
+        prompt: str | None = None,
+        temperature: float | None = None,
+        response_format: str = "json",
+        timeout: float | None = None,
+    ) -> Transcription:
+        """Blocking ``translate``."""
+        return self._transcribe_sync(
+            _request("translate", audio, url, language=None, prompt=prompt,
+                     temperature=temperature, response_format=response_format,
+                     timestamp_granularities=None, timeout=timeout)
+        )  # fmt: skip
+
+    @abc.abstractmethod
+    async def _transcribe(self, request: TranscriptionRequest) -> Transcription:
+        """Send a checked request (transcribe or translate)."""
+
+    @abc.abstractmethod
+    def _transcribe_sync(self, request: TranscriptionRequest) -> Transcription:
+        """Blocking ``_transcribe``."""
+
+    def close(self) -> None:  # noqa: B027 (a deliberate no-op default)
+        """Release connections (providers with a backend close it)."""
+
+    async def aclose(self) -> None:  # noqa: B027
+        """Release connections, async."""
+
+
+class SpeechModel(abc.ABC):
+    """Text to speech: ``speak`` returns ``SpeechAudio`` (``.save(path)`` writes it)."""
+
+    async def speak(
+        self,
+        text: str,
+        *,
+        voice: str | None = None,
+        response_format: str = "wav",
+        sample_rate: int | None = None,
+        speed: float | None = None,
+        timeout: float | None = None,
+    ) -> SpeechAudio:
+        """``text`` spoken by ``voice`` (the model's default when None)."""
+        return await self._speak(
+            _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
+                    speed=speed, timeout=timeout)
+        )  # fmt: skip
+
+    def speak_sync(
+        self,
+        text: str,
+        *,
+        voice: str | None = None,
+        response_format: str = "wav",
+        sample_rate: int | None = None,
+        speed: float | None = None,
+        timeout: float | None = None,
+    ) -> SpeechAudio:
+        """Blocking ``speak``."""
+        return self._speak_sync(
+            _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
+                    speed=speed, timeout=timeout)
+        )  # fmt: skip
+
+    @abc.abstractmethod
+    async def _speak(self, request: SpeechRequest) -> SpeechAudio:
+        """Send a checked request."""
+
+    @abc.abstractmethod
+    def _speak_sync(self, request: SpeechRequest) -> SpeechAudio:
+        """Blocking ``_speak``."""
+
+    def close(self) -> None:  # noqa: B027
+        """Release connections."""
+
+    async def aclose(self) -> None:  # noqa: B027
+        """Release connections, async."""
+
+
+def _speech(text: str, voice: str | None, **options: object) -> SpeechRequest:
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the text to speak is empty")
+    return SpeechRequest(text, voice, **options)  # type: ignore[arg-type]

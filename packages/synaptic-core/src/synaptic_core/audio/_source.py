@@ -1,0 +1,89 @@
+"""The audio a caller gives (a path, bytes, or a binary file), read in pieces.
+
+An upload streams from disk: the body is produced piece by piece (``PIECE`` bytes at a
+time) when the request is sent, and again for a retry, so memory stays flat in the
+file's size. A file object is read from where it stands; it must be seekable to be
+sent twice (a retry), and it is never closed here (its owner does that).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+PIECE = 64 * 1024
+
+AudioInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
+"""What ``transcribe`` takes: a path, the bytes themselves, or a binary file object."""
+
+
+@dataclass(frozen=True)
+class AudioSource:
+    """An audio file to upload: its name (for the multipart part), its size, and how to
+    read it again from its start."""
+
+    filename: str
+    size: int
+    _path: Path | None = None
+    _data: bytes | None = None
+    _file: Any = None
+    _offset: int = 0
+
+    @classmethod
+    def of(cls, audio: AudioInput) -> AudioSource:
+        """``audio`` as a source; ``InputError`` for a missing file or a wrong type."""
+        from synaptic_core._errors import InputError  # noqa: PLC0415
+
+        if isinstance(audio, str | os.PathLike):
+            path = Path(audio)
+            try:
+                size = path.stat().st_size
+            except OSError as error:
+                msg = f"cannot read the audio file {path}: {error.strerror or error}"
+                raise InputError(msg) from None
+            if not path.is_file():
+                raise InputError(f"the audio {path} is not a file")
+            return cls(path.name, size, _path=path)
+        if isinstance(audio, bytes | bytearray | memoryview):
+            data = bytes(audio)
+            return cls("audio", len(data), _data=data)
+        if hasattr(audio, "read"):
+            name = Path(str(getattr(audio, "name", "audio") or "audio")).name
+            try:
+                offset = audio.tell()
+                end = audio.seek(0, io.SEEK_END)
+                audio.seek(offset)
+            except (OSError, AttributeError, ValueError):
+                data = audio.read()  # not seekable: read once (a pipe), kept for retries
+                if not isinstance(data, bytes):
+                    raise InputError(
+                        "the audio file must be opened in binary mode ('rb')"
+                    ) from None
+                return cls(name, len(data), _data=data)
+            return cls(name, end - offset, _file=audio, _offset=offset)
+        msg = f"audio must be a path, bytes or a binary file, not {type(audio).__name__}"
+        raise InputError(msg)
+
+    def pieces(self) -> Iterator[bytes]:
+        """The bytes from the start, ``PIECE`` at a time (a new iterator per send)."""
+        if self._data is not None:
+            for start in range(0, len(self._data), PIECE):
+                yield self._data[start : start + PIECE]
+            return
+        if self._path is not None:
+            with self._path.open("rb") as handle:
+                while piece := handle.read(PIECE):
+                    yield piece
+            return
+        self._file.seek(self._offset)
+        left = self.size
+        while left > 0:
+            piece = self._file.read(min(PIECE, left))
+            if not piece:
+                return
+            left -= len(piece)
+            yield piece

@@ -1,0 +1,101 @@
+"""What audio calls return: ``Transcription`` (speech to text) and ``SpeechAudio`` (text
+to speech), provider-neutral, with the same habits as ``ChatResponse``: the request id,
+what the rate limit has left, and every field not modelled in ``provider_metadata``.
+
+Groq answers no SRT or VTT itself (groq-api.md section 10): ``to_srt()`` and
+``to_vtt()`` build subtitles from the segments (or, without them, from the words).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from synaptic_core._ratelimit import RateLimitInfo
+
+
+class TranscriptionWord(BaseModel):
+    """One word with its times in seconds (words carry their punctuation)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    word: str
+    start: float
+    end: float
+
+
+class TranscriptionSegment(BaseModel):
+    """One segment: its times in seconds, its text, and Whisper's scores where sent."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    id: int
+    start: float
+    end: float
+    text: str
+    seek: int | None = None
+    tokens: list[int] | None = None
+    temperature: float | None = None
+    avg_logprob: float | None = None
+    compression_ratio: float | None = None
+    no_speech_prob: float | None = None
+
+
+class Transcription(BaseModel):
+    """The text of an audio file (or its English translation: ``task == "translate"``).
+
+    ``language`` is what the provider said (Groq: the language's name, "English", in
+    ``verbose_json``; None otherwise); ``duration`` in seconds; ``segments`` and
+    ``words`` only with ``verbose_json`` (and the granularities asked for).
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    text: str
+    language: str | None = None
+    duration: float | None = None
+    task: str | None = None
+    segments: list[TranscriptionSegment] = Field(default_factory=list)
+    words: list[TranscriptionWord] = Field(default_factory=list)
+    request_id: str | None = None
+    rate_limit: RateLimitInfo | None = None
+    provider_metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def to_srt(self) -> str:
+        """SubRip subtitles (numbered cues, ``00:00:01,500`` times)."""
+        from synaptic_core.audio._subtitles import srt  # noqa: PLC0415
+
+        return srt(self)
+
+    def to_vtt(self) -> str:
+        """WebVTT subtitles (``WEBVTT`` header, ``00:00:01.500`` times)."""
+        from synaptic_core.audio._subtitles import vtt  # noqa: PLC0415
+
+        return vtt(self)
+
+
+class SpeechAudio(BaseModel):
+    """Audio made from text: the bytes, their content type (``audio/wav``), and the
+    request's facts."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    data: bytes
+    content_type: str
+    request_id: str | None = None
+    rate_limit: RateLimitInfo | None = None
+    provider_metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never the whole audio in a log line
+        return f"SpeechAudio({self.content_type}, {len(self.data):,} bytes)"
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the audio to ``path`` (replaced whole: written beside it, then moved)."""
+        target = Path(path)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_bytes(self.data)
+        partial.replace(target)
+        return target

@@ -1,0 +1,266 @@
+"""Audio on the wire (DESIGN 19, groq-api.md section 10): the exact multipart body, the
+answers' three shapes, Groq's rules checked before anything is sent, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from synaptic_core import (
+    ConfigError,
+    FakeBackend,
+    InputError,
+    ParseError,
+    RateLimitError,
+    RequestTooLargeError,
+)
+from synaptic_core.audio import SpeechAudio, Transcription, TranscriptionRequest
+from synaptic_core.audio._source import PIECE, AudioSource
+from synaptic_groq import GroqConfig, GroqSpeechModel, GroqTranscriptionModel
+from synaptic_openai._audio_wire import multipart
+
+KEY = "gsk_audio_SECRET_0123456789"
+BASE = "https://api.groq.com/openai/v1"
+
+# Real recorded shapes (groq-api.md section 10): json, text, verbose_json with words.
+JSON_ANSWER = {"text": " And so my fellow Americans.", "x_groq": {"id": "req_01jtest"}}
+VERBOSE_WORDS = {
+    "task": "transcribe",
+    "language": "English",
+    "duration": 36.712501248,
+    "text": " And so my fellow Americans.",
+    "words": [
+        {"word": "And", "start": 0.0, "end": 0.46},
+        {"word": "so", "start": 0.46, "end": 0.7},
+        {"word": "my", "start": 0.7, "end": 0.9},
+        {"word": "fellow", "start": 0.9, "end": 1.3},
+        {"word": "Americans.", "start": 1.28, "end": 2.0},
+    ],
+    "segments": None,
+    "x_groq": {"id": "req_01jwords"},
+}
+VERBOSE_SEGMENTS = {
+    "task": "transcribe",
+    "language": "English",
+    "duration": 4.5,
+    "text": " First part. Second part.",
+    "segments": [
+        {"id": 0, "seek": 0, "start": 0.0, "end": 2.0, "text": " First part.", "tokens": [1, 2],
+         "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 1.1,
+         "no_speech_prob": 0.01},
+        {"id": 1, "seek": 0, "start": 2.0, "end": 4.5, "text": " Second part.", "tokens": [3],
+         "temperature": 0.0, "avg_logprob": -0.3, "compression_ratio": 1.0,
+         "no_speech_prob": 0.02},
+    ],
+    "x_groq": {"id": "req_01jsegs"},
+}  # fmt: skip
+
+
+def transcriber(backend: FakeBackend, model: str = "whisper-large-v3-turbo") -> Any:
+    return GroqTranscriptionModel(GroqConfig(KEY, model, base_url=BASE), backend)
+
+
+def fields(body: bytes, boundary: str) -> list[tuple[str, bytes]]:
+    """The multipart body's parts as (name, value), in order."""
+    parts = body.split(f"--{boundary}".encode())[1:-1]
+    found = []
+    for part in parts:
+        head, _, value = part.partition(b"\r\n\r\n")
+        name = head.decode().split('name="')[1].split('"')[0]
+        found.append((name, value.removesuffix(b"\r\n")))
+    return found
+
+
+def test_the_multipart_body_exactly(tmp_path: Path) -> None:
+    audio = tmp_path / "talk.wav"
+    audio.write_bytes(b"RIFF0000WAVEdata")
+    request = TranscriptionRequest("transcribe", AudioSource.of(audio), language="en",
+                                   prompt="names: Ada", temperature=0.2,
+                                   response_format="verbose_json",
+                                   timestamp_granularities=("word", "segment"))  # fmt: skip
+    kind, size, body = multipart(request, "whisper-large-v3", boundary="XyZ")
+    data = b"".join(body())
+    assert kind == "multipart/form-data; boundary=XyZ"
+    assert size == len(data)
+    assert data == (
+        b'--XyZ\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-large-v3\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="language"\r\n\r\nen\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nnames: Ada\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="response_format"\r\n\r\nverbose_json\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="temperature"\r\n\r\n0.2\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="timestamp_granularities[]"\r\n\r\nword\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="timestamp_granularities[]"\r\n\r\n'
+        b"segment\r\n"
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="talk.wav"\r\n'
+        b"Content-Type: audio/x-wav\r\n\r\nRIFF0000WAVEdata\r\n--XyZ--\r\n"
+    )
+    assert data == b"".join(body())  # read again from the start (a retry)
+
+
+def test_a_url_is_sent_instead_of_a_file() -> None:
+    backend = FakeBackend().add_response(JSON_ANSWER)
+    answer = transcriber(backend).transcribe_sync(url="https://example.com/a.mp3")
+    sent = backend.last_request
+    boundary = sent.headers["content-type"].split("boundary=")[1]
+    assert fields(sent.read_body(), boundary) == [
+        ("model", b"whisper-large-v3-turbo"),
+        ("response_format", b"json"),
+        ("url", b"https://example.com/a.mp3"),
+    ]
+    assert sent.url == f"{BASE}/audio/transcriptions"
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
+    assert int(sent.headers["content-length"]) == len(sent.read_body())
+    assert (answer.text, answer.request_id, answer.task) == (
+        " And so my fellow Americans.", "req_01jtest", "transcribe")  # fmt: skip
+
+
+def test_the_upload_streams_from_disk_in_pieces(tmp_path: Path) -> None:
+    audio = tmp_path / "big.flac"
+    audio.write_bytes(b"\x01" * (3 * PIECE + 5))
+    backend = FakeBackend().add_response(JSON_ANSWER)
+    transcriber(backend).transcribe_sync(audio)
+    sent = backend.last_request
+    assert sent.content is None  # nothing held: a function that reads it
+    assert sent.body is not None
+    pieces = list(sent.body())
+    assert max(len(p) for p in pieces) <= PIECE
+    assert sent.body_size == len(b"".join(pieces)) == int(sent.headers["content-length"])
+    assert repr(sent).endswith(f", {sent.body_size} bytes)")
+    assert KEY not in repr(sent)
+
+
+def test_bytes_and_a_binary_file_are_audio_too(tmp_path: Path) -> None:
+    backend = FakeBackend().add_response(JSON_ANSWER).add_response(JSON_ANSWER)
+    model = transcriber(backend)
+    model.transcribe_sync(b"ID3-mp3-bytes")
+    handle = io.BytesIO(b"skip|OggS-data")
+    handle.name = "/tmp/voice.ogg"  # type: ignore[attr-defined]
+    handle.seek(5)
+    model.transcribe_sync(handle)
+    first, second = (r.read_body() for r in backend.requests)
+    assert b'filename="audio"' in first
+    assert b"ID3-mp3-bytes" in first
+    assert b'filename="voice.ogg"' in second
+    assert b"\r\n\r\nOggS-data\r\n" in second
+
+
+@pytest.mark.parametrize(
+    ("answer", "response_format", "words", "segments"),
+    [(VERBOSE_WORDS, "verbose_json", 5, 0), (VERBOSE_SEGMENTS, "verbose_json", 0, 2)],
+)
+def test_verbose_json_answers(
+    answer: dict[str, Any], response_format: str, words: int, segments: int
+) -> None:
+    backend = FakeBackend().add_response(answer, headers={"x-ratelimit-remaining-requests": "19"})
+    got = transcriber(backend).transcribe_sync(b"x", response_format=response_format)
+    assert (len(got.words), len(got.segments)) == (words, segments)
+    assert (got.language, got.duration, got.task) == ("English", answer["duration"], "transcribe")
+    assert got.request_id == answer["x_groq"]["id"]
+    assert got.rate_limit is not None
+    assert got.rate_limit.remaining_requests == 19
+    assert got.provider_metadata == {"x_groq": answer["x_groq"]}
+
+
+def test_a_text_answer_is_the_bare_transcript() -> None:
+    backend = FakeBackend().add_response(
+        content=" And so my fellow Americans",
+        headers={"content-type": "text/plain; charset=UTF-8", "x-request-id": "req_txt"},
+    )
+    got = transcriber(backend).transcribe_sync(b"x", response_format="text")
+    assert (got.text, got.request_id, got.segments) == (
+        " And so my fellow Americans",
+        "req_txt",
+        [],
+    )
+
+
+def test_translation_goes_to_its_endpoint_and_turbo_refuses_it() -> None:
+    backend = FakeBackend().add_response({"text": "Hello", "x_groq": {"id": "r"}})
+    got = transcriber(backend, "whisper-large-v3").translate_sync(b"x")
+    assert backend.last_request.url == f"{BASE}/audio/translations"
+    assert got.task == "translate"
+    with pytest.raises(ConfigError, match="transcribes only; to translate to English use"):
+        transcriber(FakeBackend()).translate_sync(b"x")
+
+
+def test_groq_rules_are_checked_before_anything_is_sent(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    model = transcriber(backend)
+    big = tmp_path / "long.mp3"
+    with big.open("wb") as handle:
+        handle.truncate(25 * 1024 * 1024 + 1)  # sparse: no 25 MB written
+    with pytest.raises(RequestTooLargeError) as info:
+        model.transcribe_sync(big)
+    assert "is 25.0 MB; Groq takes attachments up to 25 MB: pass url=" in str(info.value)
+    with pytest.raises(InputError, match="the prompt is 897 characters; Groq takes at most 896"):
+        model.transcribe_sync(b"x", prompt="p" * 897)
+    with pytest.raises(InputError, match=r"ask for verbose_json, then \.to_srt"):
+        model.transcribe_sync(b"x", response_format="srt")
+    with pytest.raises(InputError, match="need response_format='verbose_json'"):
+        model.transcribe_sync(b"x", timestamp_granularities=["word"])
+    with pytest.raises(InputError, match=r"give the audio .* or url=, not both"):
+        model.transcribe_sync(b"x", url="https://example.com/a.mp3")
+    with pytest.raises(InputError, match="cannot read the audio file"):
+        model.transcribe_sync(tmp_path / "missing.wav")
+    with pytest.raises(ConfigError, match="is a chat model, not a speech-to-text"):
+        GroqTranscriptionModel(GroqConfig(KEY, "openai/gpt-oss-20b"))
+    assert backend.requests == []
+
+
+def test_errors_are_the_same_typed_errors_and_never_hold_the_key() -> None:
+    body = {"error": {"message": f"Rate limit reached for {KEY}", "type": "tokens",
+                      "code": "rate_limit_exceeded"}}  # fmt: skip
+    backend = FakeBackend().add_response(body, status=429, headers={"retry-after": "7"})
+    with pytest.raises(RateLimitError) as info:
+        transcriber(backend).transcribe_sync(b"x")
+    assert info.value.retry_after == 7
+    assert KEY not in str(info.value)
+    assert KEY not in repr(info.value)
+    backend = FakeBackend().add_response(content=b"<html>oops</html>")
+    with pytest.raises(ParseError, match="is not JSON"):
+        transcriber(backend).transcribe_sync(b"x")
+
+
+def test_async_transcription_and_speech() -> None:
+    async def main() -> tuple[Transcription, SpeechAudio]:
+        backend = FakeBackend().add_response(JSON_ANSWER)
+        heard = await transcriber(backend).transcribe(b"x")
+        speech_backend = FakeBackend().add_response(
+            content=b"RIFF....WAVE", headers={"content-type": "audio/wav", "x-request-id": "rs"}
+        )
+        speaker = GroqSpeechModel(GroqConfig(KEY, "canopylabs/orpheus-v1-english", base_url=BASE),
+                                  speech_backend)  # fmt: skip
+        said = await speaker.speak("Hello there", voice="troy")
+        assert speech_backend.last_request.json() == {
+            "model": "canopylabs/orpheus-v1-english", "input": "Hello there",
+            "response_format": "wav", "voice": "troy"}  # fmt: skip
+        return heard, said
+
+    heard, said = asyncio.run(main())
+    assert heard.text == " And so my fellow Americans."
+    assert (said.data, said.content_type, said.request_id) == (b"RIFF....WAVE", "audio/wav", "rs")
+
+
+def test_speech_voices_defaults_and_kinds(tmp_path: Path) -> None:
+    backend = FakeBackend().add_response(content=b"RIFF", headers={"content-type": "audio/wav"})
+    speaker = GroqSpeechModel(GroqConfig(KEY, "canopylabs/orpheus-arabic-saudi", base_url=BASE),
+                              backend)  # fmt: skip
+    audio = speaker.speak_sync("مرحبا", speed=1.2, sample_rate=24000)
+    sent = json.loads(backend.last_request.content or b"")
+    assert (sent["voice"], sent["speed"], sent["sample_rate"]) == ("fahad", 1.2, 24000)
+    assert backend.last_request.headers["accept"] == "audio/wav"
+    assert audio.save(tmp_path / "out.wav").read_bytes() == b"RIFF"
+    assert repr(audio) == "SpeechAudio(audio/wav, 4 bytes)"
+    with pytest.raises(InputError, match="voice 'troy' is not one of"):
+        speaker.speak_sync("hi", voice="troy")
+    with pytest.raises(InputError, match="the text to speak is empty"):
+        speaker.speak_sync("  ")
+    with pytest.raises(
+        ConfigError, match=r"is a speech-to-text \(Whisper\) model, not a text-to-speech"
+    ):
+        GroqSpeechModel(GroqConfig(KEY, "whisper-large-v3"))
