@@ -184,7 +184,7 @@ class GroqEmulator:
         tokens_per_day: int | None = None,
         cached_tokens: int = 0,
         api_keys: Iterable[str] | None = None,
-        max_body_bytes: int = 20 * 1024 * 1024,
+        max_body_bytes: int = 26 * 1024 * 1024,  # a 25 MB audio attachment and its form
         max_connections: int | None = None,
         max_pending_body_bytes: int = DEFAULT_MAX_PENDING_BODY_BYTES,
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,

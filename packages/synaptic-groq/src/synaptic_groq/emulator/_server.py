@@ -391,6 +391,8 @@ class Connection:
             return self._models(path, request_id)
         if path.startswith(("/openai/v1/files", "/openai/v1/batches")):
             return emulator.counted(self._batch_api(request, path, request_id))
+        if request.method == "POST" and path.startswith("/openai/v1/audio/"):
+            return emulator.counted(self._audio(request, path, request_id))
         if request.method == "POST" and path == "/openai/v1/chat/completions":
             try:
                 body = json.loads(request.body)
@@ -443,6 +445,36 @@ class Connection:
             if len(parts) == 3 and parts[0] == "batches" and parts[2] == "cancel":
                 return Reply.json(200, store.cancel(parts[1]), request_id)
         except BatchError as error:
+            return Reply.error(error.status, str(error), request_id, code=error.code)
+        return self._unknown(request, request_id)
+
+    def _audio(self, request: Request, path: str, request_id: str) -> Reply:
+        """Groq's audio endpoints (``_audio``): transcriptions, translations, speech."""
+        from synaptic_groq.emulator import _audio  # noqa: PLC0415 (audio loads on first use)
+
+        kind = path.removeprefix("/openai/v1/audio/")
+        known = set(self.emulator.known_models())
+        try:
+            if kind in ("transcriptions", "translations"):
+                task = "transcribe" if kind == "transcriptions" else "translate"
+                parts = _audio.parse_parts(request.headers.get("content-type", ""), request.body)
+                answer, form, seconds = _audio.transcription(task, parts, known)
+                self.emulator.stats.count_audio(seconds)
+                if form == "text":
+                    text = answer["text"].encode()
+                    return Reply(
+                        200, request_id, {}, text, content_type="text/plain; charset=UTF-8"
+                    )
+                return Reply.json(200, {**answer, "x_groq": {"id": request_id}}, request_id)
+            if kind == "speech":
+                try:
+                    body = json.loads(request.body)
+                except ValueError:
+                    body = None
+                audio, seconds = _audio.speech(body, known)
+                self.emulator.stats.count_audio(seconds)
+                return Reply(200, request_id, {}, audio, content_type="audio/wav")
+        except _audio.AudioError as error:
             return Reply.error(error.status, str(error), request_id, code=error.code)
         return self._unknown(request, request_id)
 

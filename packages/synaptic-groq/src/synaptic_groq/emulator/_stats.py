@@ -18,6 +18,11 @@ class Stats:
         self.open_connections = 0  # changed only on the server's loop
         self.connections_refused = 0  # past the connection cap (503), on the loop
         self.connections_timed_out = 0  # closed by a header, body or idle timeout
+        self.audio_seconds = 0.0  # heard (transcriptions, translations) and spoken
+
+    def count_audio(self, seconds: float) -> None:
+        with self._lock:
+            self.audio_seconds += seconds
 
     def count(self, status: int, tokens_in: int = 0, tokens_out: int = 0) -> None:
         with self._lock:
@@ -30,6 +35,7 @@ class Stats:
             self.by_status.clear()
             self.tokens_in = self.tokens_out = 0
             self.connections_refused = self.connections_timed_out = 0
+            self.audio_seconds = 0.0
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -41,4 +47,5 @@ class Stats:
                 "open_connections": self.open_connections,
                 "connections_refused": self.connections_refused,
                 "connections_timed_out": self.connections_timed_out,
+                "audio_seconds": round(self.audio_seconds, 3),
             }

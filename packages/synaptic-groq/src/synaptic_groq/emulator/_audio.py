@@ -1,0 +1,214 @@
+"""Groq's audio endpoints, emulated (groq-api.md section 10): ``/audio/transcriptions``
+and ``/audio/translations`` (multipart) and ``/audio/speech`` (a valid WAV).
+
+The duration of an upload is read from its header where the format has one (WAV's byte
+rate and data size, FLAC's STREAMINFO), else estimated from its size (MP3 and the rest,
+as 128 kbit/s). Answers are deterministic: the transcript names the file and its
+duration, so a test can tell uploads apart. Where groq-api.md marks Groq's wording as
+uncertain, the messages here are plausible, not recorded.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+MAX_ATTACHMENT = 25 * 1024 * 1024
+MAX_PROMPT = 896
+MAX_SPEECH_INPUT = 200
+SPEECH_RATE = 24_000  # Orpheus answers 24 kHz mono 16-bit WAV
+SECONDS_PER_CHARACTER = 0.06
+VOICES = {
+    "canopylabs/orpheus-v1-english": ("autumn", "diana", "hannah", "austin", "daniel", "troy"),
+    "canopylabs/orpheus-arabic-saudi": ("fahad", "sultan", "lulwa", "noura"),
+}
+TRANSCRIBERS = ("whisper-large-v3", "whisper-large-v3-turbo")
+TRANSLATORS = ("whisper-large-v3",)
+LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "ar": "Arabic",
+             "ja": "Japanese", "zh": "Chinese", "pt": "Portuguese", "it": "Italian"}  # fmt: skip
+_FIELDS = frozenset({"model", "file", "url", "language", "prompt", "response_format",
+                     "temperature", "timestamp_granularities[]"})  # fmt: skip
+
+
+class AudioError(Exception):
+    """An answer other than 200: status, message, and Groq's error code if any."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    filename: str | None
+    data: bytes
+
+
+def parse_parts(content_type: str, body: bytes) -> list[Part]:
+    """A ``multipart/form-data`` body's parts, in order (repeated names kept)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if "multipart/form-data" not in content_type or match is None:
+        raise AudioError(400, "the request must be multipart/form-data")
+    boundary = b"--" + match.group(1).encode()
+    parts: list[Part] = []
+    for raw in body.split(boundary)[1:]:
+        if raw.startswith(b"--"):
+            break
+        head, _, data = raw.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        disposition = head.decode("utf-8", "replace")
+        name = re.search(r'name="([^"]*)"', disposition)
+        if name is None:
+            raise AudioError(400, "a multipart part has no name")
+        filename = re.search(r'filename="([^"]*)"', disposition)
+        parts.append(
+            Part(name.group(1), filename and filename.group(1), data.removesuffix(b"\r\n"))
+        )
+    return parts
+
+
+def duration_of(data: bytes) -> float:
+    """Seconds of audio: from a WAV or FLAC header, else estimated from the size."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        rate = int(struct.unpack_from("<I", data, 28)[0]) if len(data) >= 32 else 0
+        found = data.find(b"data", 12)
+        if rate and found >= 0 and len(data) >= found + 8:
+            size = int(struct.unpack_from("<I", data, found + 4)[0])
+            return min(size, len(data) - found - 8) / rate
+    if data[:4] == b"fLaC" and len(data) >= 26:
+        fields = int.from_bytes(data[18:26], "big")
+        rate = fields >> 44
+        samples = fields & ((1 << 36) - 1)
+        if rate and samples:
+            return samples / rate
+    return len(data) / (128_000 / 8)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    task: str
+    file: Part | None
+    url: str | None
+    language: str | None
+    form: str
+    granularities: list[str]
+
+
+def _asked(task: str, parts: list[Part], known: set[str]) -> _Asked:
+    """The request's fields, checked as Groq checks them."""
+    for part in parts:
+        translating_only = part.name in ("language", "timestamp_granularities[]")
+        if part.name not in _FIELDS or (task == "translate" and translating_only):
+            raise AudioError(400, f"unknown param `{part.name}`")
+    values = {p.name: p for p in parts}
+    model = _text(values, "model")
+    if not model:
+        raise AudioError(400, "`model` is required")
+    _check_model(task, model, known)
+    file, url = values.get("file"), _text(values, "url")
+    if (file is None) == (url is None):
+        raise AudioError(400, "exactly one of `file` or `url` must be provided")
+    prompt = _text(values, "prompt") or ""
+    if len(prompt) > MAX_PROMPT:
+        msg = (
+            f"prompt length must be {MAX_PROMPT} characters or fewer, but provided prompt "
+            f"contains {len(prompt)} characters"
+        )
+        raise AudioError(400, msg)
+    form = _text(values, "response_format") or "json"
+    if form not in ("json", "text", "verbose_json"):
+        raise AudioError(
+            400, f"response_format `{form}` is not supported: json, text, verbose_json"
+        )
+    granularities = [p.data.decode() for p in parts if p.name == "timestamp_granularities[]"]
+    if any(g not in ("word", "segment") for g in granularities):
+        raise AudioError(400, "timestamp_granularities[] must be `word` or `segment`")
+    if file is not None and len(file.data) > MAX_ATTACHMENT:
+        msg = "Request Entity Too Large: audio attachments may be at most 25 MB; use `url`"
+        raise AudioError(413, msg, "request_too_large")
+    return _Asked(task, file, url, _text(values, "language"), form, granularities)
+
+
+def _check_model(task: str, model: str, known: set[str]) -> None:
+    if model not in known:
+        msg = f"The model `{model}` does not exist or you do not have access to it."
+        raise AudioError(404, msg, "model_not_found")
+    if model not in TRANSCRIBERS:
+        raise AudioError(400, f"model `{model}` does not support audio transcription")
+    if task == "translate" and model not in TRANSLATORS:
+        raise AudioError(400, f"model `{model}` does not support translation")
+
+
+def transcription(
+    task: str, parts: list[Part], known: set[str]
+) -> tuple[dict[str, Any], str, float]:
+    """The answer's fields (before ``x_groq``), its response format, and the audio's
+    seconds; ``AudioError`` for what Groq refuses."""
+    asked = _asked(task, parts, known)
+    if asked.file is not None:
+        name, seconds = asked.file.filename or "audio", duration_of(asked.file.data)
+    else:  # not fetched: taken as Groq's least billed length
+        name, seconds = (asked.url or "").rsplit("/", 1)[-1] or "audio", 10.0
+    seconds = max(seconds, 0.01)
+    said = "English translation of" if task == "translate" else "transcript of"
+    text = f" Emulated {said} {name} ({seconds:.1f} seconds)."
+    if asked.form != "verbose_json":
+        return {"text": text}, asked.form, seconds
+    language = "English" if task == "translate" or not asked.language else \
+        LANGUAGES.get(asked.language, asked.language)  # fmt: skip
+    answer: dict[str, Any] = {"task": task, "language": language,
+                              "duration": round(seconds, 9), "text": text}  # fmt: skip
+    words = text.split()
+    step = seconds / max(len(words), 1)
+    if "word" in asked.granularities:
+        answer["words"] = [
+            {"word": w, "start": round(i * step, 3), "end": round((i + 1) * step, 3)}
+            for i, w in enumerate(words)
+        ]
+    answer["segments"] = None if asked.granularities == ["word"] else [
+        {"id": 0, "seek": 0, "start": 0.0, "end": round(seconds, 3), "text": text,
+         "tokens": list(range(50_364, 50_364 + len(words))), "temperature": 0.0,
+         "avg_logprob": -0.2, "compression_ratio": 1.1, "no_speech_prob": 0.01}
+    ]  # fmt: skip
+    return answer, asked.form, seconds
+
+
+def speech(body: Any, known: set[str]) -> tuple[bytes, float]:
+    """A WAV whose length follows the text, and its seconds; ``AudioError`` otherwise."""
+    if not isinstance(body, dict):
+        raise AudioError(400, "the body must be a JSON object")
+    model, text, voice = body.get("model"), body.get("input"), body.get("voice")
+    if not isinstance(model, str) or model not in known:
+        msg = f"The model `{model}` does not exist or you do not have access to it."
+        raise AudioError(404, msg, "model_not_found")
+    if model not in VOICES:
+        raise AudioError(400, f"model `{model}` does not support text to speech")
+    if not isinstance(text, str) or not text.strip():
+        raise AudioError(400, "`input` is required")
+    if len(text) > MAX_SPEECH_INPUT:
+        raise AudioError(400, f"`input` must be at most {MAX_SPEECH_INPUT} characters")
+    if voice not in VOICES[model]:
+        raise AudioError(400, f"voice `{voice}` is not supported for `{model}`; voices: "
+                              f"{', '.join(VOICES[model])}")  # fmt: skip
+    form = body.get("response_format", "wav")
+    if form != "wav":
+        raise AudioError(400, f"response_format `{form}` is not supported; use `wav`")
+    seconds = max(0.5, len(text) * SECONDS_PER_CHARACTER)
+    return wav(seconds), seconds
+
+
+def wav(seconds: float, rate: int = SPEECH_RATE) -> bytes:
+    """A mono 16-bit PCM WAV of ``seconds`` of silence."""
+    frames = round(seconds * rate)
+    data = b"\x00\x00" * frames
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(data), b"WAVE", b"fmt ", 16, 1,
+                         1, rate, rate * 2, 2, 16, b"data", len(data))  # fmt: skip
+    return header + data
+
+
+def _text(values: dict[str, Part], name: str) -> str | None:
+    part = values.get(name)
+    return None if part is None else part.data.decode("utf-8", "replace")

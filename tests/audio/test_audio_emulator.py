@@ -1,0 +1,161 @@
+"""Audio end to end against the emulator on loopback: synaptic's Groq audio models and
+the official SDK's audio calls, Groq's refusals, durations read from the audio."""
+
+from __future__ import annotations
+
+import io
+import struct
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from synaptic_core import BadRequestError, ModelNotFoundError, RequestTooLargeError
+from synaptic_groq import GroqConfig, GroqSpeechModel, GroqTranscriptionModel
+from synaptic_groq.emulator import GroqEmulator
+from synaptic_groq.emulator._audio import duration_of, wav
+
+KEY = "gsk_audio_emulated_0123456789"
+
+
+@pytest.fixture
+def emulator() -> Iterator[GroqEmulator]:
+    with GroqEmulator() as server:
+        yield server
+
+
+def transcriber(
+    emulator: GroqEmulator, model: str = "whisper-large-v3-turbo"
+) -> GroqTranscriptionModel:
+    return GroqTranscriptionModel(GroqConfig(KEY, model, base_url=emulator.base_url))
+
+
+def test_a_wav_file_is_transcribed_with_its_duration(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    audio = tmp_path / "meeting.wav"
+    audio.write_bytes(wav(2.5, rate=16_000))
+    with transcriber(emulator) as model:
+        plain = model.transcribe_sync(audio)
+        verbose = model.transcribe_sync(audio, response_format="verbose_json", language="fr",
+                                        timestamp_granularities=["word", "segment"])  # fmt: skip
+        text = model.transcribe_sync(audio, response_format="text")
+    assert plain.text == " Emulated transcript of meeting.wav (2.5 seconds)."
+    assert plain.request_id is not None
+    assert plain.request_id.startswith("req_emu_")
+    assert (verbose.language, verbose.duration, verbose.task) == ("French", 2.5, "transcribe")
+    assert [w.word for w in verbose.words] == plain.text.split()
+    assert verbose.words[-1].end == pytest.approx(2.5)
+    assert [s.text for s in verbose.segments] == [plain.text]
+    assert verbose.to_srt() == f"1\n00:00:00,000 --> 00:00:02,500\n{plain.text.strip()}\n\n"
+    assert text.text == plain.text
+    assert emulator.stats.snapshot()["audio_seconds"] == pytest.approx(7.5)
+
+
+def test_translation_and_its_refusal_on_turbo(emulator: GroqEmulator) -> None:
+    with transcriber(emulator, "whisper-large-v3") as model:
+        heard = model.translate_sync(wav(1.0), response_format="verbose_json")
+    assert (heard.task, heard.language) == ("translate", "English")
+    assert heard.text == " Emulated English translation of audio (1.0 seconds)."
+    body = {"model": "whisper-large-v3-turbo", "response_format": "json"}
+    done = httpx.post(f"{emulator.base_url}/audio/translations", data=body,
+                      files={"file": ("a.wav", wav(0.5))},
+                      headers={"authorization": f"Bearer {KEY}"})  # fmt: skip
+    assert done.status_code == 400
+    assert (
+        done.json()["error"]["message"]
+        == "model `whisper-large-v3-turbo` does not support translation"
+    )
+
+
+def test_the_emulator_refuses_what_groq_refuses(emulator: GroqEmulator) -> None:
+    url = f"{emulator.base_url}/audio/transcriptions"
+    auth = {"authorization": f"Bearer {KEY}"}
+    cases = [
+        ({"model": "whisper-large-v3", "timestamp_granularities": "word"}, 400,
+         "unknown param `timestamp_granularities`"),
+        ({"model": "whisper-large-v3", "prompt": "p" * 900}, 400,
+         "prompt length must be 896 characters or fewer, but provided prompt contains 900 "
+         "characters"),
+        ({"model": "openai/gpt-oss-20b"}, 400, "model `openai/gpt-oss-20b` does not support audio "
+         "transcription"),
+        ({"model": "whisper-large-v3", "response_format": "srt"}, 400,
+         "response_format `srt` is not supported: json, text, verbose_json"),
+    ]  # fmt: skip
+    for data, status, message in cases:
+        done = httpx.post(url, data=data, files={"file": ("a.wav", wav(0.2))}, headers=auth)
+        assert (done.status_code, done.json()["error"]["message"]) == (status, message)
+    with pytest.raises(ModelNotFoundError):
+        transcriber(emulator, "whisper-large-v9").transcribe_sync(wav(0.1))
+
+
+def test_25_mb_is_checked_by_the_client_and_by_the_emulator(emulator: GroqEmulator) -> None:
+    big = b"\x00" * (25 * 1024 * 1024 + 1)
+    with pytest.raises(RequestTooLargeError):
+        transcriber(emulator).transcribe_sync(big)
+    done = httpx.post(f"{emulator.base_url}/audio/transcriptions",
+                      data={"model": "whisper-large-v3"}, files={"file": ("big.mp3", big)},
+                      headers={"authorization": f"Bearer {KEY}"}, timeout=60)  # fmt: skip
+    assert done.status_code == 413
+    assert done.json()["error"]["code"] == "request_too_large"
+
+
+def test_speech_is_a_wav_whose_length_follows_the_text(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    config = GroqConfig(KEY, "canopylabs/orpheus-v1-english", base_url=emulator.base_url)
+    with GroqSpeechModel(config) as speaker:
+        short = speaker.speak_sync("Hello.")
+        long = speaker.speak_sync("Hello there, this sentence is a good deal longer.", voice="troy")
+    assert short.content_type == "audio/wav"
+    with wave.open(io.BytesIO(long.data)) as reader:
+        assert (reader.getnchannels(), reader.getsampwidth(), reader.getframerate()) == (
+            1,
+            2,
+            24_000,
+        )
+    assert duration_of(long.data) > duration_of(short.data) >= 0.5
+    saved = long.save(tmp_path / "long.wav")
+    assert saved.read_bytes() == long.data
+    body = {"model": "canopylabs/orpheus-v1-english", "input": "hi", "voice": "fahad"}
+    done = httpx.post(f"{emulator.base_url}/audio/speech", json=body,
+                      headers={"authorization": f"Bearer {KEY}"})  # fmt: skip
+    assert done.status_code == 400
+    assert done.json()["error"]["message"].startswith("voice `fahad` is not supported")
+
+
+def test_flac_and_unknown_formats_get_a_duration() -> None:
+    streaminfo = (44_100 << 44) | (88_200)  # 2 seconds at 44.1 kHz, 36 bits of samples
+    flac = b"fLaC" + b"\x00" * 14 + streaminfo.to_bytes(8, "big")
+    assert duration_of(flac) == pytest.approx(2.0)
+    assert duration_of(b"\xff\xfb" + b"\x00" * 15_998) == pytest.approx(1.0)  # 128 kbit/s
+    assert struct.unpack_from("<4s", wav(0.1))[0] == b"RIFF"
+
+
+def test_the_official_sdk_transcribes_and_speaks_against_the_emulator(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    groq = pytest.importorskip("groq")
+    client = groq.Groq(api_key=KEY, base_url=emulator.base_url.removesuffix("/openai/v1"),
+                       _strict_response_validation=True)  # fmt: skip
+    heard = client.audio.transcriptions.create(
+        model="whisper-large-v3-turbo", file=("talk.wav", wav(1.5)),
+        response_format="verbose_json", timestamp_granularities=["word"],
+    )  # fmt: skip
+    assert heard.text == " Emulated transcript of talk.wav (1.5 seconds)."
+    said = client.audio.speech.create(model="canopylabs/orpheus-v1-english", input="Hi there",
+                                      voice="autumn", response_format="wav")  # fmt: skip
+    said.write_to_file(tmp_path / "sdk.wav")
+    assert (tmp_path / "sdk.wav").read_bytes()[:4] == b"RIFF"
+    with pytest.raises(groq.BadRequestError):
+        client.audio.translations.create(model="whisper-large-v3-turbo", file=("a.wav", wav(0.2)))
+    client.close()
+
+
+def test_a_bad_request_is_a_typed_error(emulator: GroqEmulator) -> None:
+    with pytest.raises(BadRequestError, match="does not support audio transcription"), \
+            GroqTranscriptionModel(GroqConfig(KEY, "whisper-large-v3", base_url=emulator.base_url)) as m:  # fmt: skip
+        m.config = m.config.model_copy(update={"model": "openai/gpt-oss-20b"})
+        m.transcribe_sync(wav(0.1))
