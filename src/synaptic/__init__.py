@@ -11,14 +11,24 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from synaptic.batch import open_batch, read_batch_output
-    from synaptic_core import available_providers, load_chat_model
+    from synaptic_core import (
+        available_providers,
+        load_chat_model,
+        load_speech_model,
+        load_transcription_model,
+    )
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
     # Lazy: the registry and config loader are only needed by name-based loading.
-    if name in ("available_providers", "load_chat_model"):
+    if name in (
+        "available_providers",
+        "load_chat_model",
+        "load_speech_model",
+        "load_transcription_model",
+    ):
         import synaptic_core  # noqa: PLC0415
 
         return getattr(synaptic_core, name)
@@ -34,6 +44,8 @@ __all__ = [
     "__version__",
     "available_providers",
     "load_chat_model",
+    "load_speech_model",
+    "load_transcription_model",
     "open_batch",
     "read_batch_output",
 ]

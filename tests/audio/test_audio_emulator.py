@@ -159,3 +159,27 @@ def test_a_bad_request_is_a_typed_error(emulator: GroqEmulator) -> None:
             GroqTranscriptionModel(GroqConfig(KEY, "whisper-large-v3", base_url=emulator.base_url)) as m:  # fmt: skip
         m.config = m.config.model_copy(update={"model": "openai/gpt-oss-20b"})
         m.transcribe_sync(wav(0.1))
+
+
+def test_audio_models_by_name_from_the_same_specs_and_profiles(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    import synaptic
+    from synaptic_core import ConfigError
+
+    env = {"GROQ_API_KEY": KEY}
+    with synaptic.load_transcription_model("groq:whisper-large-v3", environ=env,
+                                           base_url=emulator.base_url) as heard_by:  # fmt: skip
+        assert isinstance(heard_by, GroqTranscriptionModel)
+        assert heard_by.transcribe_sync(wav(1.0)).text.startswith(" Emulated transcript")
+    config = tmp_path / "synaptic.toml"
+    config.write_text(
+        '[profiles.voice]\nprovider = "groq"\nmodel = "canopylabs/orpheus-v1-english"\n'
+        f'base_url = "{emulator.base_url}"\n'
+    )
+    with synaptic.load_speech_model("voice", config_file=config, environ=env) as speaker:
+        assert speaker.speak_sync("Hi").data[:4] == b"RIFF"
+    with pytest.raises(ConfigError, match="is a chat model, not a speech-to-text"):
+        synaptic.load_transcription_model("groq:openai/gpt-oss-20b", environ=env)
+    with pytest.raises(ConfigError, match=r"provider .fake. \(fake:echo\) has no text-to-speech"):
+        synaptic.load_speech_model("fake:echo", environ=env)

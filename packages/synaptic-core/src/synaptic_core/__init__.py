@@ -99,7 +99,7 @@ if TYPE_CHECKING:
     from synaptic_core._fake_backend import FakeBackend, FakeBackendExhaustedError
     from synaptic_core._fallback import AllModelsFailedError, FallbackChatModel
     from synaptic_core._hooks import Provider, ProviderSettings, hookimpl, hookspec
-    from synaptic_core._loader import load_chat_model
+    from synaptic_core._loader import load_chat_model, load_speech_model, load_transcription_model
     from synaptic_core._logging import get_logger
     from synaptic_core._registry import ProviderRegistry, available_providers, default_registry
     from synaptic_core._retry import (
@@ -155,6 +155,8 @@ _LAZY = {
     "hookimpl": "synaptic_core._hooks",
     "hookspec": "synaptic_core._hooks",
     "load_chat_model": "synaptic_core._loader",
+    "load_speech_model": "synaptic_core._loader",
+    "load_transcription_model": "synaptic_core._loader",
     "ProviderRegistry": "synaptic_core._registry",
     "available_providers": "synaptic_core._registry",
     "default_registry": "synaptic_core._registry",
@@ -262,6 +264,8 @@ __all__ = [
     "hookspec",
     "lazy_names",
     "load_chat_model",
+    "load_speech_model",
+    "load_transcription_model",
     "merge_metadata",
     "merge_tool_call_chunks",
     "model_chain",

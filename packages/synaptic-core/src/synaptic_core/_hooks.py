@@ -59,7 +59,8 @@ class Provider(Generic[SettingsT]):
     with ``api_key`` filled from ``api_key_env`` when the caller did not pass one).
     ``api_key_required=False`` suits local servers that take no key. ``model_ids``, when
     given, lists the model ids the provider knows, so a model named without its provider
-    (``-m gpt-oss-120b``) is answered with the full spec that works.
+    (``-m gpt-oss-120b``) is answered with the full spec that works. A provider with
+    audio models adds ``transcription_factory`` and/or ``speech_factory``.
     """
 
     name: str
@@ -69,6 +70,11 @@ class Provider(Generic[SettingsT]):
     api_key_env: str | None = None
     api_key_required: bool = True
     model_ids: Callable[[], Iterable[str]] | None = None
+    transcription_factory: Callable[[SettingsT], Any] | None = None
+    """Builds a ``TranscriptionModel`` from the same settings (speech to text), if the
+    provider has such models: ``load_transcription_model`` calls it."""
+    speech_factory: Callable[[SettingsT], Any] | None = None
+    """Builds a ``SpeechModel`` (text to speech), for ``load_speech_model``."""
 
     def __post_init__(self) -> None:
         from synaptic_core._errors import ConfigError  # noqa: PLC0415 (cycle)

@@ -284,3 +284,51 @@ def load_chat_model(
     label, profile = loader.resolve(spec)
     profile.update(overrides)
     return loader.build(label, profile, with_fallbacks=True)
+
+
+def _load_audio(kind: str, spec: Spec, **options: Any) -> Any:
+    environ = options.pop("environ", None)
+    loader = _Loader(
+        options.pop("config_file", None),
+        os.environ if environ is None else environ,
+        options.pop("registry", None) or default_registry(),
+        Path.cwd(),
+    )
+    label, profile = loader.resolve(spec)
+    profile.update(options)
+    provider = loader.registry.get(str(profile["provider"]))
+    factory = provider.transcription_factory if kind == "transcription" else provider.speech_factory
+    if factory is None:
+        what = "speech-to-text" if kind == "transcription" else "text-to-speech"
+        msg = f"provider {provider.name!r} ({label}) has no {what} models"
+        raise ConfigError(msg)
+    settings = {k: v for k, v in profile.items() if k not in PROFILE_KEYS}
+    return factory(loader.settings(provider, settings, profile, label))
+
+
+def load_transcription_model(
+    spec: Spec = None,
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    registry: ProviderRegistry | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Any:
+    """A speech-to-text model by name, from the same specs and profiles as
+    ``load_chat_model`` (``"groq:whisper-large-v3-turbo"``): the profile's model decides
+    what it is, and a model of another kind is refused with one that fits."""
+    return _load_audio("transcription", spec, config_file=config_file, registry=registry,
+                       environ=environ, **overrides)  # fmt: skip
+
+
+def load_speech_model(
+    spec: Spec = None,
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    registry: ProviderRegistry | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Any:
+    """A text-to-speech model by name (``"groq:canopylabs/orpheus-v1-english"``)."""
+    return _load_audio("speech", spec, config_file=config_file, registry=registry,
+                       environ=environ, **overrides)  # fmt: skip

@@ -32,6 +32,20 @@ def build_groq(settings: GroqSettings) -> ChatModel:
     return GroqChatModel(settings.to_config(GroqConfig))
 
 
+def build_groq_transcription(settings: GroqSettings) -> Any:
+    """``groq``'s speech-to-text models (Whisper), from a profile's settings."""
+    from synaptic_groq._audio import GroqTranscriptionModel  # noqa: PLC0415
+
+    return GroqTranscriptionModel(settings.to_config(GroqConfig))
+
+
+def build_groq_speech(settings: GroqSettings) -> Any:
+    """``groq``'s text-to-speech models (Orpheus), from a profile's settings."""
+    from synaptic_groq._audio import GroqSpeechModel  # noqa: PLC0415
+
+    return GroqSpeechModel(settings.to_config(GroqConfig))
+
+
 def _catalog_ids() -> list[str]:
     """The catalog's model ids (for the loader's hint when a model comes without
     ``groq:``)."""
@@ -51,5 +65,7 @@ def synaptic_register_providers(register: Any) -> None:
             description="Groq: very fast inference on LPUs (OpenAI-compatible API)",
             api_key_env=API_KEY_ENV,
             model_ids=_catalog_ids,
+            transcription_factory=build_groq_transcription,
+            speech_factory=build_groq_speech,
         )
     )
