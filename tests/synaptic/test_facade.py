@@ -82,11 +82,15 @@ def test_facade_top_level() -> None:
         "__version__",
         "available_providers",
         "load_chat_model",
+        "load_speech_model",
+        "load_transcription_model",
         "open_batch",
         "read_batch_output",
     ]
     assert synaptic.open_batch is synaptic.batch.open_batch
     assert synaptic.load_chat_model is synaptic_core.load_chat_model
+    assert synaptic.load_transcription_model is synaptic_core.load_transcription_model
+    assert synaptic.load_speech_model is synaptic_core.load_speech_model
     assert {"fake", "shout"} <= set(synaptic.available_providers())
 
 
