@@ -4,10 +4,12 @@ the official SDK's audio calls, Groq's refusals, durations read from the audio."
 from __future__ import annotations
 
 import io
+import json
 import struct
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -183,3 +185,66 @@ def test_audio_models_by_name_from_the_same_specs_and_profiles(
         synaptic.load_transcription_model("groq:openai/gpt-oss-20b", environ=env)
     with pytest.raises(ConfigError, match=r"provider .fake. \(fake:echo\) has no text-to-speech"):
         synaptic.load_speech_model("fake:echo", environ=env)
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+def _cli(args: list[str], emulator: GroqEmulator, home: Path) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url, SYNAPTIC_HOME=str(home))
+    return subprocess.run([sys.executable, "-m", "synaptic", *args], capture_output=True,
+                          text=True, env=env, cwd=home, timeout=120, check=False)  # fmt: skip
+
+
+def test_transcribe_one_file_to_stdout_and_subtitles_to_a_file(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    (tmp_path / "a.wav").write_bytes(wav(3.0))
+    done = _cli(["transcribe", "a.wav"], emulator, tmp_path)
+    assert (done.returncode, done.stdout) == (0, "Emulated transcript of a.wav (3.0 seconds).\n")
+    done = _cli(["transcribe", "a.wav", "-f", "srt", "-o", "a.srt"], emulator, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a.srt").read_text() == (
+        "1\n00:00:00,000 --> 00:00:03,000\nEmulated transcript of a.wav (3.0 seconds).\n\n"
+    )
+    done = _cli(["transcribe", "a.wav", "--translate", "-f", "json"], emulator, tmp_path)
+    assert (
+        json.loads(done.stdout)["text"] == " Emulated English translation of a.wav (3.0 seconds)."
+    )
+
+
+def test_transcribe_many_files_resumes_and_never_does_one_twice(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    names = [f"clip{i}.wav" for i in range(6)]
+    for name in names:
+        (tmp_path / name).write_bytes(wav(0.5))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "clip2.vtt").write_text("done before\n")  # as a killed run left it
+    done = _cli(["transcribe", *names, "-f", "vtt", "-o", "out"], emulator, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "resuming: 1 of 6 already done" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        n.replace(".wav", ".vtt") for n in names)  # fmt: skip
+    assert (tmp_path / "out" / "clip2.vtt").read_text() == "done before\n"
+    assert (tmp_path / "out" / "clip0.vtt").read_text().startswith("WEBVTT\n\n00:00:00.000")
+    assert emulator.stats.snapshot()["requests_by_status"] == {"200": 5}
+    again = _cli(["transcribe", *names, "-f", "vtt", "-o", "out"], emulator, tmp_path)
+    assert "resuming: 6 of 6 already done" in again.stderr
+    assert emulator.stats.snapshot()["requests_by_status"] == {"200": 5}
+
+
+def test_speak_writes_a_wav(emulator: GroqEmulator, tmp_path: Path) -> None:
+    done = _cli(["speak", "Hello from synaptic", "-o", "hi.wav", "--voice", "daniel"],
+                emulator, tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "hi.wav").read_bytes()[:4] == b"RIFF"
+    assert done.stderr.startswith("wrote hi.wav (")
+    bad = _cli(["speak", "Hi", "-o", "x.wav", "--voice", "fahad"], emulator, tmp_path)
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("error: voice 'fahad' is not one of")

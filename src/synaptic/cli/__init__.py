@@ -29,6 +29,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "synaptic.cli._batch",
         "Run every line of INPUT.jsonl (Groq/OpenAI batch lines) and write OUTPUT.jsonl.",
     ),
+    "transcribe": (
+        "synaptic.cli._transcribe",
+        "Transcribe (or translate) audio files: FILE... may be wav, mp3, flac, m4a, ogg, webm.",
+    ),
+    "speak": ("synaptic.cli._speak", "Speak TEXT ('-': standard input) into a WAV file."),
     "providers": ("synaptic.cli._providers", "List the installed providers."),
     "models": ("synaptic.cli._models", "List Groq's models: the dated catalog, or the live list."),
     "emulator": (

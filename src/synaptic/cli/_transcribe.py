@@ -1,0 +1,153 @@
+"""``synaptic transcribe FILE...``: speech to text, one file or many (DESIGN 19).
+
+One file prints its text on standard output, or writes ``-o OUT``. Many files run a few
+at a time (``--jobs``) and each result goes to its own file in the folder ``-o OUT``
+(default: beside each input), named after the input with the format's extension;
+a result is written whole (beside, then moved into place), so a run stopped by Ctrl-C
+or ``kill -9`` is resumed by running it again: files whose result exists are skipped,
+nothing is done twice. ``-f srt`` / ``vtt`` build subtitles from ``verbose_json``
+segments (Groq answers neither itself).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import click
+
+from synaptic.cli._common import clean_warnings, one_line, stopped_by_signals
+
+FORMATS = ("text", "json", "verbose_json", "srt", "vtt")
+EXTENSIONS = {"text": ".txt", "json": ".json", "verbose_json": ".json", "srt": ".srt",
+              "vtt": ".vtt"}  # fmt: skip
+DEFAULT_MODEL = "groq:whisper-large-v3-turbo"
+TRANSLATE_MODEL = "groq:whisper-large-v3"
+
+
+def render(heard: Any, form: str) -> str:
+    """A transcription in the format asked for."""
+    if form == "text":
+        return str(heard.text).strip() + "\n"
+    if form == "srt":
+        return str(heard.to_srt())
+    if form == "vtt":
+        return str(heard.to_vtt())
+    data = heard.model_dump(mode="json", exclude={"rate_limit"})
+    if form == "json":
+        data = {"text": data["text"], "request_id": data["request_id"]}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def _target(source: Path, out: Path | None, form: str) -> Path:
+    folder = source.parent if out is None else out
+    return folder / (source.stem + EXTENSIONS[form])
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-m", "--model", "spec", metavar="SPEC",
+              help=f"Model by name or profile (default: {DEFAULT_MODEL}; "
+                   f"{TRANSLATE_MODEL} with --translate).")  # fmt: skip
+@click.option("--translate", is_flag=True, help="Translate to English instead.")
+@click.option("--language", metavar="L", help="The language spoken (ISO-639-1, e.g. en).")
+@click.option("--prompt", help="Context for the model (names, spelling), at most 896 characters.")
+@click.option("-f", "--format", "form", type=click.Choice(FORMATS), default="text",
+              show_default=True,
+              help="Output format; srt and vtt are built from segments.")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(),
+    help="One file: write it here. Many files: a folder for their results.",
+)
+@click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Files sent at once (many files).",
+)
+def transcribe(
+    *,
+    files: tuple[str, ...],
+    spec: str | None,
+    translate: bool,
+    language: str | None,
+    prompt: str | None,
+    form: str,
+    out: str | None,
+    config_file: str | None,
+    jobs: int,
+) -> None:
+    """Transcribe (or translate) audio files: FILE... may be wav, mp3, flac, m4a, ogg, webm."""
+    from synaptic_core import load_transcription_model  # noqa: PLC0415
+
+    if translate and language:
+        raise click.UsageError("--language is for transcription; a translation is English")
+    spec = spec or (TRANSLATE_MODEL if translate else DEFAULT_MODEL)
+    wire = "verbose_json" if form in ("srt", "vtt", "verbose_json") else "json"
+    options: dict[str, Any] = {"response_format": wire, "prompt": prompt}
+    if not translate:
+        options["language"] = language
+    with stopped_by_signals(), clean_warnings():
+        model = load_transcription_model(spec, config_file=config_file)
+        call = model.translate_sync if translate else model.transcribe_sync
+        with model:
+            if len(files) == 1 and (out is None or not Path(out).is_dir()):
+                text = render(call(files[0], **options), form)
+                if out is None:
+                    click.echo(text, nl=False)
+                else:
+                    _write(Path(out), text)
+                return
+            _many([Path(f) for f in files], call, options, form=form,
+                  out=None if out is None else Path(out), jobs=jobs)  # fmt: skip
+
+
+def _many(
+    sources: list[Path],
+    call: Any,
+    options: dict[str, Any],
+    *,
+    form: str,
+    out: Path | None,
+    jobs: int,
+) -> None:
+    """Each file to its own result, a few at a time; those with a result are skipped."""
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    targets = {source: _target(source, out, form) for source in sources}
+    if len(set(targets.values())) < len(targets):
+        raise click.UsageError("two inputs share a name: their results would collide; use -o")
+    todo = [s for s in sources if not targets[s].exists()]
+    skipped = len(sources) - len(todo)
+    if skipped:
+        click.echo(f"resuming: {skipped} of {len(sources)} already done", err=True)
+    failed = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        running = {pool.submit(call, str(source), **options): source for source in todo}
+        for done, future in enumerate(as_completed(running), start=skipped + 1):
+            source = running[future]
+            try:
+                _write(targets[source], render(future.result(), form))
+            except Exception as error:  # each file's own failure, said; the rest go on
+                failed += 1
+                click.echo(f"[{done}/{len(sources)}] {source}: error: {one_line(error)}", err=True)
+                continue
+            click.echo(f"[{done}/{len(sources)}] {source} -> {targets[source]}", err=True)
+    if failed:
+        click.echo(f"{failed} of {len(sources)} failed; run the same command again to retry them",
+                   err=True)  # fmt: skip
+        sys.exit(1)
