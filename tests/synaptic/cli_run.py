@@ -29,6 +29,7 @@ class Terminal:
         import pty
 
         self.output = b""
+        self.seen = 0  # where the next read_until starts looking
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: the real command
             os.chdir(ROOT)
@@ -36,10 +37,13 @@ class Terminal:
             os.execve(sys.executable, argv, dict(os.environ) if env is None else env)
 
     def read_until(self, marker: bytes) -> None:
-        while marker not in self.output:
+        """Wait for ``marker`` after what earlier calls consumed (a prompt seen before
+        does not count again)."""
+        while (found := self.output.find(marker, self.seen)) < 0:
             ready, _, _ = select.select([self.fd], [], [], 30)
             assert ready, self.output
             self.output += os.read(self.fd, 4096)
+        self.seen = found + len(marker)
 
     def write(self, keys: bytes) -> None:
         os.write(self.fd, keys)
