@@ -14,7 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from synaptic_core import BadRequestError, ModelNotFoundError, RequestTooLargeError
+from synaptic_core import (
+    BadRequestError,
+    ModelNotFoundError,
+    RateLimitError,
+    RequestTooLargeError,
+)
+from synaptic_core.audio import RetryTranscriptionModel
 from synaptic_groq import GroqConfig, GroqSpeechModel, GroqTranscriptionModel
 from synaptic_groq.emulator import GroqEmulator
 from synaptic_groq.emulator._audio import duration_of, wav
@@ -172,8 +178,16 @@ def test_audio_models_by_name_from_the_same_specs_and_profiles(
     env = {"GROQ_API_KEY": KEY}
     with synaptic.load_transcription_model("groq:whisper-large-v3", environ=env,
                                            base_url=emulator.base_url) as heard_by:  # fmt: skip
-        assert isinstance(heard_by, GroqTranscriptionModel)
+        assert isinstance(heard_by, RetryTranscriptionModel)  # retried by default, as chat
+        assert isinstance(heard_by.model, GroqTranscriptionModel)
+        emulator.add_fault("rate_limit", retry_after=0)
         assert heard_by.transcribe_sync(wav(1.0)).text.startswith(" Emulated transcript")
+    with synaptic.load_transcription_model("groq:whisper-large-v3", environ=env, retries=0,
+                                           base_url=emulator.base_url) as once:  # fmt: skip
+        assert isinstance(once, GroqTranscriptionModel)
+        emulator.add_fault("rate_limit", retry_after=0)
+        with pytest.raises(RateLimitError):
+            once.transcribe_sync(wav(1.0))
     config = tmp_path / "synaptic.toml"
     config.write_text(
         '[profiles.voice]\nprovider = "groq"\nmodel = "canopylabs/orpheus-v1-english"\n'

@@ -303,7 +303,14 @@ def _load_audio(kind: str, spec: Spec, **options: Any) -> Any:
         msg = f"provider {provider.name!r} ({label}) has no {what} models"
         raise ConfigError(msg)
     settings = {k: v for k, v in profile.items() if k not in PROFILE_KEYS}
-    return factory(loader.settings(provider, settings, profile, label))
+    model = factory(loader.settings(provider, settings, profile, label))
+    retry = retry_config(profile.get("retry"), profile.get("retries"), label)
+    if retry is None:
+        return model
+    from synaptic_core.audio import RetrySpeechModel, RetryTranscriptionModel  # noqa: PLC0415
+
+    wrapper = RetryTranscriptionModel if kind == "transcription" else RetrySpeechModel
+    return wrapper(model, retry)
 
 
 def load_transcription_model(
@@ -316,7 +323,8 @@ def load_transcription_model(
 ) -> Any:
     """A speech-to-text model by name, from the same specs and profiles as
     ``load_chat_model`` (``"groq:whisper-large-v3-turbo"``): the profile's model decides
-    what it is, and a model of another kind is refused with one that fits."""
+    what it is, and a model of another kind is refused with one that fits. Transient
+    errors are retried as for chat (``retries=0`` or ``retry=False`` turns it off)."""
     return _load_audio("transcription", spec, config_file=config_file, registry=registry,
                        environ=environ, **overrides)  # fmt: skip
 

@@ -8,6 +8,7 @@ from synaptic_core.audio._models import (
     TranscriptionModel,
     TranscriptionRequest,
 )
+from synaptic_core.audio._retry import RetrySpeechModel, RetryTranscriptionModel
 from synaptic_core.audio._source import AudioInput, AudioSource
 from synaptic_core.audio._types import (
     SpeechAudio,
@@ -19,6 +20,8 @@ from synaptic_core.audio._types import (
 __all__ = [
     "AudioInput",
     "AudioSource",
+    "RetrySpeechModel",
+    "RetryTranscriptionModel",
     "SpeechAudio",
     "SpeechModel",
     "SpeechRequest",

@@ -424,6 +424,18 @@ class GroqEmulator:
             return None
         return self.counted(Reply.error(401, "Invalid API Key", request_id, code="invalid_api_key"))
 
+    def status_fault(self, requested: str | None = None) -> Fault | None:
+        """The scripted fault for a request that has no stream (audio): the header's
+        kind, or a queued 429, 5xx or 498 at the head of the queue (a stream's fault
+        waits for a stream)."""
+        if requested:
+            return Fault(requested) if requested in _STATUS_KINDS else None  # type: ignore[arg-type]
+        for kind in _STATUS_KINDS:
+            fault = self.faults.take(kind)
+            if fault is not None:
+                return fault
+        return None
+
     def counted(self, reply: Reply) -> Reply:
         """Count ``reply`` in the stats and return it."""
         self.stats.count(reply.status)

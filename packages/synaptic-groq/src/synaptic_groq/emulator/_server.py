@@ -454,6 +454,9 @@ class Connection:
 
         kind = path.removeprefix("/openai/v1/audio/")
         known = set(self.emulator.known_models())
+        fault = self.emulator.status_fault(request.headers.get("x-emulator-fault"))
+        if fault is not None:  # a scripted 429, 5xx or 498: audio meets them too
+            return Reply.for_fault(fault, {}, request_id, {"model": "whisper-large-v3"})
         try:
             if kind in ("transcriptions", "translations"):
                 task = "transcribe" if kind == "transcriptions" else "translate"
