@@ -58,3 +58,16 @@ def test_a_near_miss_model_id_suggests_catalog_ids() -> None:
         "'openai/gpt-oss-20b' or 'openai/gpt-oss-safeguard-20b'?); "
         "`synaptic models` lists Groq's models"
     )
+
+
+def test_a_retired_models_error_reads_as_one_sentence() -> None:
+    body = {"error": {"message": "The model `llama3-70b-8192` has been decommissioned and is no "
+                      "longer supported. Please refer to the docs for which model to use instead.",
+                      "type": "invalid_request_error", "code": "model_decommissioned"}}  # fmt: skip
+    backend = FakeBackend().add_response(body, status=400)
+    with pytest.warns(UserWarning, match="is decommissioned"):  # DecommissionedModelWarning
+        config = GroqConfig("k", "llama3-70b-8192")
+    with pytest.raises(Exception) as info:  # noqa: PT011 (the message is what is checked)
+        GroqChatModel(config, backend).chat_sync("hi")
+    assert ".;" not in str(info.value)
+    assert "to use instead; use 'openai/gpt-oss-120b' instead" in str(info.value)

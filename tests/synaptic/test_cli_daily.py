@@ -644,3 +644,38 @@ def test_a_signal_mid_answer_is_logged_and_exits_as_the_shell_expects(
                                        capture_output=True, env=env, check=True).stdout)  # fmt: skip
     assert [(e["prompt"], e["error"]) for e in logged] == [("hi", f"stopped ({name})")]
     assert logged[0]["answer"] == (first + rest).decode().rstrip("\n") == "Emulated answer "
+
+
+def test_a_first_question_is_kept_even_when_the_history_file_is_new(tmp_path: Path) -> None:
+    pytest.importorskip("pty")
+    import signal
+
+    with GroqEmulator() as server:
+        terminal = Terminal(["chat", "-m", "groq:openai/gpt-oss-20b"],
+                            _terminal_env(server, tmp_path))  # fmt: skip
+        terminal.read_until(b"> ")
+        terminal.write(b"the very first question\n")
+        terminal.read_until(b"to: the very first question")
+        os.kill(terminal.pid, signal.SIGKILL)
+        terminal.wait()
+    assert (tmp_path / "chat_history").read_text().splitlines() == ["the very first question"]
+
+
+def test_closing_the_terminal_mid_answer_logs_it_as_stopped(tmp_path: Path) -> None:
+    """The terminal goes away (SIGHUP, then EIO on every write): the exchange is logged
+    as stopped by SIGHUP, not as an I/O error, and the exit code says so."""
+    pytest.importorskip("pty")
+    with GroqEmulator() as server:
+        server.add_fault("stall", after_chunks=3, delay=30)
+        terminal = Terminal(["chat", "-m", "groq:openai/gpt-oss-20b"],
+                            _terminal_env(server, tmp_path))  # fmt: skip
+        terminal.read_until(b"> ")
+        terminal.write(b"tell me a story\n")
+        terminal.read_until(b"Emulated answer ")
+        os.close(terminal.fd)  # the window is closed
+        _, status = os.waitpid(terminal.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 129
+    with LogStore(tmp_path / "logs.db") as store:
+        [exchange] = store.recent(None)
+    assert (exchange.prompt, exchange.error) == ("tell me a story", "stopped (SIGHUP)")
+    assert exchange.answer.startswith("Emulated answer")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from synaptic import __version__
-from synaptic.cli._common import EXPECTED, Stopped, one_line
+from synaptic.cli._common import EXPECTED, Stopped, one_line, say
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": (
@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Stopped as stop:  # SIGTERM, SIGHUP: as Ctrl-C, with the shell's exit code
-        click.echo(f"stopped ({stop.name})", err=True)
+        say(f"stopped ({stop.name})")  # the terminal may be gone
         sys.exit(128 + stop.signum)
     except click.UsageError as error:  # usage, with click's hint (exit 2)
         error.show()

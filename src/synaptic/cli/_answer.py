@@ -104,12 +104,15 @@ def stream_answer(
                         open_line = not text.endswith("\n")
     except BaseException:
         rest = shown.flush()  # what was held back is shown, also when the stream fails
-        if rest:
-            sys.stdout.write(rest)
-            open_line = not rest.endswith("\n")
-        if open_line:
-            sys.stdout.write("\n")
-        sys.stdout.flush()
+        try:
+            if rest:
+                sys.stdout.write(rest)
+                open_line = not rest.endswith("\n")
+            if open_line:
+                sys.stdout.write("\n")
+            sys.stdout.flush()
+        except (OSError, ValueError):  # the terminal is gone: the first error is the one
+            pass
         raise
     sys.stdout.write(shown.flush())
     usage.end()

@@ -6,7 +6,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import click
 
@@ -63,6 +63,10 @@ def stopped_by_signals() -> Iterator[None]:
         return
 
     def stop(signum: int, _frame: object) -> None:
+        # Once: a closed terminal may send SIGHUP again while the command finishes what
+        # it was doing (logging the exchange, writing the history); that must not cut it.
+        for each in wanted:
+            signal.signal(each, signal.SIG_IGN)
         raise Stopped(signum)
 
     previous = {signum: signal.signal(signum, stop) for signum in wanted}
@@ -71,6 +75,12 @@ def stopped_by_signals() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def say(text: str) -> None:
+    """A line on stderr that never fails: the terminal may be gone (closed: EIO)."""
+    with suppress(OSError, ValueError):
+        click.echo(text, err=True)
 
 
 def is_terminal(stream: object) -> bool:

@@ -17,9 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from synaptic.cli._common import EXPECTED, one_line
+from synaptic.cli._common import EXPECTED, one_line, say
 
 if TYPE_CHECKING:
     from synaptic_core import AnyMessage
@@ -84,7 +82,7 @@ def converse(
     *,
     read: Callable[[str], str] = input,
     answer: Callable[[list[AnyMessage]], Any] | None = None,
-    write: Callable[[str], None] = lambda text: click.echo(text, err=True),
+    write: Callable[[str], None] = say,
     history: list[AnyMessage] | None = None,
     on_reset: Callable[[], None] | None = None,
     on_block: Callable[[str, int], None] | None = None,
@@ -143,10 +141,15 @@ class Prompt:
         self.readline = readline
 
     def read(self, prompt: str) -> str:
-        line = input(prompt)
+        try:
+            line = input(prompt)
+        except OSError:  # the terminal is gone (EIO): as the end of input
+            raise EOFError from None
         if self.readline is not None and line.strip():
             with contextlib.suppress(OSError, AttributeError):  # libedit may lack it
-                self.history_file.parent.mkdir(parents=True, exist_ok=True)
+                if not self.history_file.exists():  # readline appends only to a file
+                    self.history_file.parent.mkdir(parents=True, exist_ok=True)
+                    self.history_file.touch()
                 self.readline.append_history_file(1, self.history_file)
         return line
 

@@ -112,7 +112,7 @@ class GroqChatModel(OpenAIChatModel):
             replacement = live_replacement(self.config.model)
             if replacement is not None:
                 error.replacement = replacement
-                error.message += (
+                error.message = error.message.rstrip().removesuffix(".") + (  # no ".;"
                     f"; use {replacement!r} instead (synaptic's model catalog, {CATALOG_DATE})"
                 )
                 error.args = (error.message,)
