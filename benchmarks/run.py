@@ -112,7 +112,7 @@ def ratio(ours: float, theirs: float, lower_is_better: bool) -> str:
     return f"{value:.2f}x"
 
 
-PARTS = ("emulator", "bulk", "batch", "otel", "hostile", "spent")
+PARTS = ("emulator", "bulk", "batch", "otel", "audio", "hostile", "spent")
 
 
 def part(name: str) -> dict[str, Any]:
