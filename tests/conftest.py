@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ import pytest
 # this process and the commands it starts, so the registry discovers it as it would an
 # installed distribution, while the development environment's `synaptic providers`
 # lists only real providers.
+# Commands the tests start write under $SYNAPTIC_HOME (each test has its own); one that
+# loses it on the way still lands in a folder of the test session, never the user's data.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="synaptic-tests-data-")
+
 _SHOUT = str(Path(__file__).parent / "plugins" / "synaptic-shout" / "src")
 if _SHOUT not in sys.path:
     sys.path.insert(0, _SHOUT)

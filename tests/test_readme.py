@@ -36,9 +36,19 @@ def run_block(
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("GROQ_", "OPENAI_", "SYNAPTIC_", "PYTHONWARNINGS"))
+        if not k.startswith(
+            (
+                "GROQ_",
+                "OPENAI_",
+                "SYNAPTIC_MODEL",
+                "SYNAPTIC_CONFIG",
+                "SYNAPTIC_NO_LOG",
+                "PYTHONWARNINGS",
+            )
+        )
     }
     env["GROQ_BASE_URL"] = emulator.base_url
+    env["SYNAPTIC_HOME"] = str(tmp_path / "home")  # never the user's
     return subprocess.run(
         [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", str(script)],
         cwd=tmp_path,

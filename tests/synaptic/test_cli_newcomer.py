@@ -28,6 +28,9 @@ def command(
     args: list[str], *, stdin: bytes = b"", env: dict[str, str] | None = None, shell: bool = False
 ) -> subprocess.CompletedProcess[bytes]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+    base["SYNAPTIC_HOME"] = os.environ[
+        "SYNAPTIC_HOME"
+    ]  # the test's own (conftest), never the user's
     cmd: Any = args if not shell else " ".join(args)
     if not shell:
         cmd = [sys.executable, "-m", "synaptic", *args]

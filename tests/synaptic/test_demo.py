@@ -29,6 +29,7 @@ def test_readme_demo_runs_and_shows_every_section() -> None:
         and k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
     }
     env["UV_OFFLINE"] = "1"  # the demo needs nothing from the network
+    env["SYNAPTIC_HOME"] = os.environ["SYNAPTIC_HOME"]  # the test's own, never the user's
     done = subprocess.run(
         readme_demo_command(),
         cwd=ROOT,
