@@ -264,3 +264,20 @@ def test_speech_voices_defaults_and_kinds(tmp_path: Path) -> None:
         ConfigError, match=r"is a speech-to-text \(Whisper\) model, not a text-to-speech"
     ):
         GroqSpeechModel(GroqConfig(KEY, "whisper-large-v3"))
+
+
+def test_nothing_of_telemetry_loads_when_nobody_listens() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from synaptic_core import FakeBackend\n"
+        "from synaptic_groq import GroqConfig, GroqTranscriptionModel\n"
+        "backend = FakeBackend().add_response({'text': 'hi'})\n"
+        "GroqTranscriptionModel(GroqConfig('gsk_x_123456789', 'whisper-large-v3'), backend)"
+        ".transcribe_sync(b'x')\n"
+        "print('synaptic_core.telemetry._audio' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]

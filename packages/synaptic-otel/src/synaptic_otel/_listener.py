@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
     from synaptic_core.telemetry import ChatCall
+    from synaptic_core.telemetry._audio import AudioCall
 
 _TOKEN_BUCKETS = [4.0**i for i in range(14)]  # 1, 4, 16, ... 67,108,864 (the conventions')
 _SECONDS_BUCKETS = [0.01 * 2**i for i in range(14)]  # 0.01 .. 81.92 s (the conventions')
@@ -23,7 +24,77 @@ _Labels = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
 _CACHE_LIMIT = 256  # attribute dicts kept per listener (models x servers x outcomes)
 
 
-class OtelListener(Listener):
+class _AudioSpans:
+    """Audio requests as spans (``transcription whisper-large-v3``, kind CLIENT) and the
+    duration histogram. The GenAI conventions name no audio operations yet:
+    ``gen_ai.operation.name`` is ``transcription``, ``translation`` or ``speech``."""
+
+    tracer: Tracer
+    duration: Any
+
+    def on_audio_start(self, call: AudioCall) -> None:
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": call.operation,
+            "gen_ai.provider.name": call.provider,
+        }
+        if call.request_model:
+            attributes["gen_ai.request.model"] = call.request_model
+        if call.server_address:
+            attributes["server.address"] = call.server_address
+            if call.server_port:
+                attributes["server.port"] = call.server_port
+        size = call.upload_bytes
+        if size is not None:
+            attributes["synaptic.audio.upload_bytes"] = size
+        name = f"{call.operation} {call.request_model}" if call.request_model else call.operation
+        span = self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        call.state[self] = (span, attributes)
+
+    def _metric(self, attributes: dict[str, Any], error_type: str | None = None) -> dict[str, Any]:
+        keep = ("gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model",
+                "server.address", "server.port")  # fmt: skip
+        metric = {k: attributes[k] for k in keep if k in attributes}
+        if error_type is not None:
+            metric["error.type"] = error_type
+        return metric
+
+    def on_audio_end(self, call: AudioCall) -> None:
+        held = call.state.pop(self, None)
+        if held is None:
+            return
+        span, attributes = held
+        result = call.result
+        ended: dict[str, Any] = {}
+        request_id = getattr(result, "request_id", None)
+        if request_id:
+            ended["groq.request_id" if call.provider == "groq" else "synaptic.request_id"] = (
+                request_id
+            )
+        seconds = getattr(result, "duration", None)
+        if isinstance(seconds, int | float):
+            ended["synaptic.audio.seconds"] = float(seconds)
+        data = getattr(result, "data", None)
+        if isinstance(data, bytes):
+            ended["synaptic.audio.output_bytes"] = len(data)
+        span.set_attributes(ended)
+        span.end()
+        if call.duration is not None:
+            self.duration.record(call.duration, self._metric(attributes))
+
+    def on_audio_error(self, call: AudioCall, error: BaseException) -> None:
+        held = call.state.pop(self, None)
+        if held is None:
+            return
+        span, attributes = held
+        kind = attrs.error_type(error)
+        span.set_attribute("error.type", kind)
+        span.set_status(Status(StatusCode.ERROR, scrub_secrets(str(error))[:1000]))
+        span.end()
+        if call.duration is not None:
+            self.duration.record(call.duration, self._metric(attributes, kind))
+
+
+class OtelListener(_AudioSpans, Listener):
     """One span per request (``chat {model}``, kind CLIENT), ended with the request;
     retries, waits and fallbacks as its events; the three histograms."""
 

@@ -16,6 +16,7 @@ from typing import Literal
 from synaptic_core._errors import InputError
 from synaptic_core.audio._source import AudioInput, AudioSource
 from synaptic_core.audio._types import SpeechAudio, Transcription
+from synaptic_core.telemetry._hooks import LISTENERS
 
 ResponseFormat = Literal["json", "text", "verbose_json"]
 Granularity = Literal["word", "segment"]
@@ -107,11 +108,11 @@ class TranscriptionModel(abc.ABC):
         timeout: float | None = None,
     ) -> Transcription:
         """The text of ``audio`` (a path, bytes or a binary file) or of ``url``."""
-        return await self._transcribe(
-            _request("transcribe", audio, url, language=language, prompt=prompt,
-                     temperature=temperature, response_format=response_format,
-                     timestamp_granularities=timestamp_granularities, timeout=timeout)
-        )  # fmt: skip
+        request = _request("transcribe", audio, url, language=language, prompt=prompt,
+                           temperature=temperature, response_format=response_format,
+                           timestamp_granularities=timestamp_granularities,
+                           timeout=timeout)  # fmt: skip
+        return await self._observed(request)
 
     def transcribe_sync(
         self,
@@ -126,11 +127,11 @@ class TranscriptionModel(abc.ABC):
         timeout: float | None = None,
     ) -> Transcription:
         """Blocking ``transcribe``."""
-        return self._transcribe_sync(
-            _request("transcribe", audio, url, language=language, prompt=prompt,
-                     temperature=temperature, response_format=response_format,
-                     timestamp_granularities=timestamp_granularities, timeout=timeout)
-        )  # fmt: skip
+        request = _request("transcribe", audio, url, language=language, prompt=prompt,
+                           temperature=temperature, response_format=response_format,
+                           timestamp_granularities=timestamp_granularities,
+                           timeout=timeout)  # fmt: skip
+        return self._observed_sync(request)
 
     async def translate(
         self,
@@ -143,11 +144,10 @@ class TranscriptionModel(abc.ABC):
         timeout: float | None = None,
     ) -> Transcription:
         """The English translation of ``audio`` or ``url`` (``task == "translate"``)."""
-        return await self._transcribe(
-            _request("translate", audio, url, language=None, prompt=prompt,
-                     temperature=temperature, response_format=response_format,
-                     timestamp_granularities=None, timeout=timeout)
-        )  # fmt: skip
+        request = _request("translate", audio, url, language=None, prompt=prompt,
+                           temperature=temperature, response_format=response_format,
+                           timestamp_granularities=None, timeout=timeout)  # fmt: skip
+        return await self._observed(request)
 
     def translate_sync(
         self,
@@ -160,11 +160,27 @@ class TranscriptionModel(abc.ABC):
         timeout: float | None = None,
     ) -> Transcription:
         """Blocking ``translate``."""
-        return self._transcribe_sync(
-            _request("translate", audio, url, language=None, prompt=prompt,
-                     temperature=temperature, response_format=response_format,
-                     timestamp_granularities=None, timeout=timeout)
-        )  # fmt: skip
+        request = _request("translate", audio, url, language=None, prompt=prompt,
+                           temperature=temperature, response_format=response_format,
+                           timestamp_granularities=None, timeout=timeout)  # fmt: skip
+        return self._observed_sync(request)
+
+    async def _observed(self, request: TranscriptionRequest) -> Transcription:
+        """``_transcribe``, told to listeners when something listens (telemetry)."""
+        if not LISTENERS:
+            return await self._transcribe(request)
+        from synaptic_core.telemetry._audio import observe  # noqa: PLC0415
+
+        operation = "transcription" if request.task == "transcribe" else "translation"
+        return await observe(self, operation, request, lambda: self._transcribe(request))
+
+    def _observed_sync(self, request: TranscriptionRequest) -> Transcription:
+        if not LISTENERS:
+            return self._transcribe_sync(request)
+        from synaptic_core.telemetry._audio import observe_sync  # noqa: PLC0415
+
+        operation = "transcription" if request.task == "transcribe" else "translation"
+        return observe_sync(self, operation, request, lambda: self._transcribe_sync(request))
 
     @abc.abstractmethod
     async def _transcribe(self, request: TranscriptionRequest) -> Transcription:
@@ -195,10 +211,13 @@ class SpeechModel(abc.ABC):
         timeout: float | None = None,
     ) -> SpeechAudio:
         """``text`` spoken by ``voice`` (the model's default when None)."""
-        return await self._speak(
-            _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
-                    speed=speed, timeout=timeout)
-        )  # fmt: skip
+        request = _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
+                          speed=speed, timeout=timeout)  # fmt: skip
+        if not LISTENERS:
+            return await self._speak(request)
+        from synaptic_core.telemetry._audio import observe  # noqa: PLC0415
+
+        return await observe(self, "speech", request, lambda: self._speak(request))
 
     def speak_sync(
         self,
@@ -211,10 +230,13 @@ class SpeechModel(abc.ABC):
         timeout: float | None = None,
     ) -> SpeechAudio:
         """Blocking ``speak``."""
-        return self._speak_sync(
-            _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
-                    speed=speed, timeout=timeout)
-        )  # fmt: skip
+        request = _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
+                          speed=speed, timeout=timeout)  # fmt: skip
+        if not LISTENERS:
+            return self._speak_sync(request)
+        from synaptic_core.telemetry._audio import observe_sync  # noqa: PLC0415
+
+        return observe_sync(self, "speech", request, lambda: self._speak_sync(request))
 
     @abc.abstractmethod
     async def _speak(self, request: SpeechRequest) -> SpeechAudio:

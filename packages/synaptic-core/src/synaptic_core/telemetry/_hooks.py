@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from synaptic_core.telemetry._audio import AudioCall
     from synaptic_core.telemetry._call import ChatCall
 
 LISTENERS: list[Listener] = []
@@ -52,6 +53,15 @@ class Listener:
     def on_error(self, call: ChatCall, error: BaseException) -> None:
         """The request failed (or was cancelled) with ``error``."""
 
+    def on_audio_start(self, call: AudioCall) -> None:
+        """An audio request starts (``call.operation``: transcription, translation, speech)."""
+
+    def on_audio_end(self, call: AudioCall) -> None:
+        """It answered (``call.result``: a ``Transcription`` or ``SpeechAudio``)."""
+
+    def on_audio_error(self, call: AudioCall, error: BaseException) -> None:
+        """It failed with ``error``."""
+
 
 def add_listener(listener: Listener) -> None:
     """Start telling ``listener`` about every chat request (idempotent)."""
@@ -72,7 +82,7 @@ def listening() -> bool:
     return bool(LISTENERS)
 
 
-def notify(method: str, call: ChatCall, *args: Any) -> None:
+def notify(method: str, call: ChatCall | AudioCall, *args: Any) -> None:
     """Call ``method`` on every listener; one that raises is logged, never propagated."""
     for listener in tuple(LISTENERS):
         try:
