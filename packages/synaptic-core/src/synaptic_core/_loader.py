@@ -304,6 +304,9 @@ def _load_audio(kind: str, spec: Spec, **options: Any) -> Any:
         raise ConfigError(msg)
     settings = {k: v for k, v in profile.items() if k not in PROFILE_KEYS}
     model = factory(loader.settings(provider, settings, profile, label))
+    limits = profile.get("limits")
+    if limits is not None:
+        model = _audio_paced(kind, model, limits, label)
     retry = retry_config(profile.get("retry"), profile.get("retries"), label)
     if retry is None:
         return model
@@ -311,6 +314,46 @@ def _load_audio(kind: str, spec: Spec, **options: Any) -> Any:
 
     wrapper = RetryTranscriptionModel if kind == "transcription" else RetrySpeechModel
     return wrapper(model, retry)
+
+
+_AUDIO_BUDGETS: dict[str, Any] = {}
+
+
+def _audio_paced(kind: str, model: Any, limits: Any, label: str) -> Any:
+    """``model`` behind its profile's audio budget: one ``AudioBudget`` per set of limits
+    in this process (every model loaded with the same limits shares it)."""
+    from synaptic_core.audio import (  # noqa: PLC0415
+        AudioBudget,
+        RateLimitedSpeechModel,
+        RateLimitedTranscriptionModel,
+    )
+    from synaptic_core.pacing import Limits  # noqa: PLC0415
+
+    if isinstance(limits, Mapping):
+        try:
+            limits = Limits(**limits)
+        except pydantic.ValidationError as exc:
+            fields = Limits.model_fields
+            msg = f"invalid limits for {label!r}: {_validation_message(exc, fields)}"
+            raise ConfigError(msg) from None
+    if not isinstance(limits, Limits):
+        msg = f"invalid limits for {label!r}: 'limits' must be a table of settings"
+        raise ConfigError(msg)
+    if limits.store is not None:
+        msg = f"limits for {label!r}: audio budgets are kept in this process only (no store)"
+        raise ConfigError(msg)
+    key = limits.model_dump_json()
+    budget = _AUDIO_BUDGETS.get(key)
+    if budget is None:
+        budget = _AUDIO_BUDGETS[key] = AudioBudget(
+            requests_per_minute=limits.requests_per_minute,
+            requests_per_day=limits.requests_per_day,
+            audio_seconds_per_hour=limits.audio_seconds_per_hour,
+            audio_seconds_per_day=limits.audio_seconds_per_day,
+            max_wait=limits.max_wait,
+        )
+    wrapper = RateLimitedTranscriptionModel if kind == "transcription" else RateLimitedSpeechModel
+    return wrapper(model, budget)
 
 
 def load_transcription_model(

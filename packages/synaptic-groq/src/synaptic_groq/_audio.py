@@ -69,8 +69,9 @@ class GroqTranscriptionModel(OpenAITranscriptionModel):
             raise InputError(msg)
         audio = request.audio
         if audio is not None and audio.size > MAX_ATTACHMENT:
+            what = "the audio" if audio.filename == "audio" else f"the audio {audio.filename}"
             msg = (
-                f"the audio {audio.filename} is {_megabytes(audio.size)}; Groq takes "
+                f"{what} is {_megabytes(audio.size)}; Groq takes "
                 f"attachments up to 25 MB: pass url= (a link Groq fetches itself: larger "
                 "files, up to 100 MB on the dev tier) or split the audio; nothing was sent"
             )

@@ -8,6 +8,11 @@ from synaptic_core.audio._models import (
     TranscriptionModel,
     TranscriptionRequest,
 )
+from synaptic_core.audio._pacing import (
+    AudioBudget,
+    RateLimitedSpeechModel,
+    RateLimitedTranscriptionModel,
+)
 from synaptic_core.audio._retry import RetrySpeechModel, RetryTranscriptionModel
 from synaptic_core.audio._source import AudioInput, AudioSource
 from synaptic_core.audio._types import (
@@ -18,8 +23,11 @@ from synaptic_core.audio._types import (
 )
 
 __all__ = [
+    "AudioBudget",
     "AudioInput",
     "AudioSource",
+    "RateLimitedSpeechModel",
+    "RateLimitedTranscriptionModel",
     "RetrySpeechModel",
     "RetryTranscriptionModel",
     "SpeechAudio",

@@ -68,6 +68,13 @@ class AudioSource:
         msg = f"audio must be a path, bytes or a binary file, not {type(audio).__name__}"
         raise InputError(msg)
 
+    def seconds(self) -> float:
+        """How long it plays: from its header, else estimated from its size."""
+        from synaptic_core.audio._duration import HEADER_BYTES, duration_of  # noqa: PLC0415
+
+        head = b"".join(_first(self.pieces(), HEADER_BYTES))
+        return duration_of(head, self.size)
+
     def pieces(self) -> Iterator[bytes]:
         """The bytes from the start, ``PIECE`` at a time (a new iterator per send)."""
         if self._data is not None:
@@ -87,3 +94,16 @@ class AudioSource:
                 return
             left -= len(piece)
             yield piece
+
+
+def _first(pieces: Iterator[bytes], count: int) -> Iterator[bytes]:
+    """The first ``count`` bytes of ``pieces`` (the rest is not read)."""
+    left = count
+    for piece in pieces:
+        yield piece[:left]
+        left -= len(piece)
+        if left <= 0:
+            break
+    close = getattr(pieces, "close", None)
+    if close is not None:
+        close()  # a file opened by the generator is closed now, not at collection

@@ -50,6 +50,10 @@ class Limits(BaseModel):
     tokens_per_minute: int | None = Field(default=None, gt=0)
     requests_per_day: int | None = Field(default=None, gt=0)
     tokens_per_day: int | None = Field(default=None, gt=0)
+    audio_seconds_per_hour: float | None = Field(default=None, gt=0)
+    """Audio models only (Groq's ASH): seconds of audio sent per hour."""
+    audio_seconds_per_day: float | None = Field(default=None, gt=0)
+    """Audio models only (Groq's ASD)."""
     max_wait: float | None = Field(default=300.0, gt=0)
     store: str | None = None
     budget: str | None = None

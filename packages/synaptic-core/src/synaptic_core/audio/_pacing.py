@@ -1,0 +1,160 @@
+"""Pacing audio by its own budget: requests per minute and per day, and **audio seconds
+per hour and per day** (Groq's ASH and ASD, groq-api.md section 10; free plan: 20 RPM,
+2,000 RPD, 7,200 ASH, 28,800 ASD).
+
+Before an upload, its seconds are read from the file's header (or estimated from its
+size) and taken from the budget, at least ``MIN_BILLED`` (Groq bills 10 s at least); a
+request that does not fit waits until the buckets refill (first come, first served: the
+buckets go into debt, as the chat budgets do, ``synaptic_core.pacing._buckets``). A
+wait past ``max_wait`` is a ``RateLimitError`` with ``code="local_budget"``, raised
+before anything is sent. One budget per process (``AudioBudget``), shared by every
+model it is given to; thread-safe, so ``synaptic transcribe``'s workers share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from synaptic_core._errors import RateLimitError
+from synaptic_core.audio._models import (
+    SpeechModel,
+    SpeechRequest,
+    TranscriptionModel,
+    TranscriptionRequest,
+)
+from synaptic_core.audio._types import SpeechAudio, Transcription
+from synaptic_core.pacing._buckets import Bucket
+
+MIN_BILLED = 10.0
+MINUTE, HOUR, DAY = 60.0, 3600.0, 86_400.0
+
+
+class AudioBudget:
+    """The audio limits of one key and model family, in this process."""
+
+    def __init__(
+        self,
+        *,
+        requests_per_minute: int | None = None,
+        requests_per_day: int | None = None,
+        audio_seconds_per_hour: float | None = None,
+        audio_seconds_per_day: float | None = None,
+        max_wait: float | None = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        now = clock()
+        self.clock = clock
+        self.max_wait = max_wait
+        self._lock = threading.Lock()
+        requests = ((requests_per_minute, MINUTE), (requests_per_day, DAY))
+        seconds = ((audio_seconds_per_hour, HOUR), (audio_seconds_per_day, DAY))
+        self._requests = [Bucket.full(float(n), period, now) for n, period in requests if n]
+        self._seconds = [Bucket.full(float(n), period, now) for n, period in seconds if n]
+
+    def reserve(self, seconds: float) -> float:
+        """Take one request and ``seconds`` of audio; how long to wait before sending.
+        ``RateLimitError`` (nothing taken) when that is past ``max_wait``."""
+        billed = max(seconds, MIN_BILLED)
+        with self._lock:
+            now = self.clock()
+            wait = 0.0
+            for bucket in self._requests:
+                bucket.refill(now)
+                wait = max(wait, bucket.wait_for(1.0))
+            for bucket in self._seconds:
+                bucket.refill(now)
+                if billed > bucket.capacity:
+                    msg = (
+                        f"this audio is {seconds:.0f} s; the budget allows "
+                        f"{bucket.capacity:.0f} audio seconds per {bucket.period / HOUR:g} h: "
+                        "split it"
+                    )
+                    raise RateLimitError(msg, provider="synaptic", code="local_budget",
+                                         retryable=False)  # fmt: skip
+                wait = max(wait, bucket.wait_for(billed))
+            if self.max_wait is not None and wait > self.max_wait:
+                msg = (
+                    f"the audio budget would make this request wait {wait:.0f} s, more than "
+                    f"max_wait ({self.max_wait:g} s)"
+                )
+                raise RateLimitError(msg, provider="synaptic", retry_after=wait,
+                                     code="local_budget")  # fmt: skip
+            for bucket in self._requests:
+                bucket.take(1.0, now)
+            for bucket in self._seconds:
+                bucket.take(billed, now)
+            return wait
+
+
+class _Paced:
+    def __init__(
+        self,
+        model: Any,
+        budget: AudioBudget,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep_sync: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.model = model
+        self.budget = budget
+        self.sleep = sleep
+        self.sleep_sync = sleep_sync
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.model!r})"
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.model.close()
+
+    async def aclose(self) -> None:
+        await self.model.aclose()
+
+
+class RateLimitedTranscriptionModel(_Paced, TranscriptionModel):
+    """A transcription model behind an ``AudioBudget``."""
+
+    model: TranscriptionModel
+
+    def _seconds(self, request: TranscriptionRequest) -> float:
+        return MIN_BILLED if request.audio is None else request.audio.seconds()
+
+    async def _transcribe(self, request: TranscriptionRequest) -> Transcription:
+        wait = self.budget.reserve(self._seconds(request))
+        if wait > 0:
+            await self.sleep(wait)
+        return await self.model._transcribe(request)
+
+    def _transcribe_sync(self, request: TranscriptionRequest) -> Transcription:
+        wait = self.budget.reserve(self._seconds(request))
+        if wait > 0:
+            self.sleep_sync(wait)
+        return self.model._transcribe_sync(request)
+
+
+class RateLimitedSpeechModel(_Paced, SpeechModel):
+    """A speech model behind an ``AudioBudget`` (requests only: what a speech request
+    costs in audio seconds is not known before it answers)."""
+
+    model: SpeechModel
+
+    async def _speak(self, request: SpeechRequest) -> SpeechAudio:
+        wait = self.budget.reserve(0.0)
+        if wait > 0:
+            await self.sleep(wait)
+        return await self.model._speak(request)
+
+    def _speak_sync(self, request: SpeechRequest) -> SpeechAudio:
+        wait = self.budget.reserve(0.0)
+        if wait > 0:
+            self.sleep_sync(wait)
+        return self.model._speak_sync(request)

@@ -1,0 +1,106 @@
+"""Audio paced by its own budget (Groq's RPM, RPD, audio seconds per hour and per day):
+seconds read from the file's header before the upload, at least 10 billed, waits in
+arrival order, refusals before anything is sent. A fake clock: no real sleeping."""
+
+from __future__ import annotations
+
+import pytest
+
+from synaptic_core import FakeBackend, RateLimitError
+from synaptic_core.audio import AudioBudget, RateLimitedTranscriptionModel
+from synaptic_core.audio._duration import duration_of
+from synaptic_core.audio._source import AudioSource
+from synaptic_groq import GroqConfig, GroqTranscriptionModel
+from synaptic_groq.emulator._audio import wav
+
+KEY = "gsk_audio_pacing_0123456789"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
+def paced(
+    budget: AudioBudget, clock: Clock, answers: int
+) -> tuple[RateLimitedTranscriptionModel, FakeBackend]:
+    backend = FakeBackend()
+    for _ in range(answers):
+        backend.add_response({"text": "ok"})
+    model = GroqTranscriptionModel(GroqConfig(KEY, "whisper-large-v3-turbo"), backend)
+    return RateLimitedTranscriptionModel(model, budget, sleep_sync=clock.sleep), backend
+
+
+def test_audio_seconds_per_hour_pace_the_uploads() -> None:
+    clock = Clock()
+    budget = AudioBudget(audio_seconds_per_hour=3600, max_wait=None, clock=clock)  # 1 s a second
+    model, backend = paced(budget, clock, 3)
+    for _ in range(3):
+        model.transcribe_sync(wav(1800.0, rate=1000))  # half an hour each
+    assert clock.slept == [1800.0]  # the first two fit the hour; the third waits its half
+    assert len(backend.requests) == 3
+
+
+def test_short_files_are_billed_ten_seconds_and_requests_per_minute_count() -> None:
+    clock = Clock()
+    budget = AudioBudget(requests_per_minute=2, audio_seconds_per_hour=30, max_wait=None,
+                         clock=clock)  # fmt: skip
+    model, _ = paced(budget, clock, 4)
+    for _ in range(4):
+        model.transcribe_sync(wav(0.5))
+    # 2 requests a minute: the 3rd waits 30 s. 30 audio seconds an hour at 10 s billed
+    # each: 3 fit, the 4th waits for 10 s to refill (1,200 s), less the 30 s already
+    # waited (they refilled 0.25 s): 1,170 s.
+    assert clock.slept == [30.0, 1170.0]
+
+
+def test_what_cannot_fit_is_refused_before_anything_is_sent() -> None:
+    clock = Clock()
+    budget = AudioBudget(audio_seconds_per_hour=60, max_wait=100, clock=clock)
+    model, backend = paced(budget, clock, 1)
+    with pytest.raises(RateLimitError) as info:
+        model.transcribe_sync(wav(120.0, rate=1000))
+    assert info.value.code == "local_budget"
+    assert info.value.retryable is False
+    assert "this audio is 120 s; the budget allows 60 audio seconds per 1 h: split it" in str(
+        info.value
+    )
+    model.transcribe_sync(wav(50.0, rate=1000))
+    with pytest.raises(RateLimitError, match="would make this request wait 2400 s"):
+        model.transcribe_sync(wav(50.0, rate=1000))
+    assert len(backend.requests) == 1
+
+
+def test_seconds_come_from_the_header_else_the_size(tmp_path: object) -> None:
+    assert AudioSource.of(wav(12.5, rate=16_000)).seconds() == pytest.approx(12.5)
+    assert duration_of(b"\xff\xfb" + bytes(100), 160_000) == pytest.approx(10.0)
+
+
+def test_a_profiles_limits_pace_audio_loaded_by_name() -> None:
+    import synaptic
+    from synaptic_core import ConfigError
+    from synaptic_core.audio import RetryTranscriptionModel
+
+    env = {"GROQ_API_KEY": KEY}
+    model = synaptic.load_transcription_model(
+        "groq:whisper-large-v3-turbo", environ=env,
+        limits={"requests_per_minute": 20, "audio_seconds_per_hour": 7200},
+    )  # fmt: skip
+    assert isinstance(model, RetryTranscriptionModel)
+    assert isinstance(model.model, RateLimitedTranscriptionModel)
+    again = synaptic.load_transcription_model(
+        "groq:whisper-large-v3", environ=env,
+        limits={"requests_per_minute": 20, "audio_seconds_per_hour": 7200},
+    )  # fmt: skip
+    assert again.model.budget is model.model.budget  # one budget per set of limits
+    with pytest.raises(ConfigError, match="audio budgets are kept in this process only"):
+        synaptic.load_transcription_model("groq:whisper-large-v3", environ=env,
+                                          limits={"store": "redis://127.0.0.1:1"})  # fmt: skip
