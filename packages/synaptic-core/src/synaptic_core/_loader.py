@@ -241,7 +241,14 @@ def retry_config(retry: Any, retries: Any, label: str) -> RetryConfig | None:
 def paced(model: ChatModel, limits: Any, label: str) -> ChatModel:
     """``model`` behind the profile's ``limits``: one limiter per set of limits in this
     process (every model loaded with the same limits shares its budget)."""
-    from synaptic_core.pacing import Limits, pace  # noqa: PLC0415
+    from synaptic_core.pacing import pace  # noqa: PLC0415
+
+    return pace(model, _limits(limits, label))
+
+
+def _limits(limits: Any, label: str) -> Any:
+    """A profile's ``limits`` as ``Limits``; a ``ConfigError`` that names the setting."""
+    from synaptic_core.pacing import Limits  # noqa: PLC0415
 
     if isinstance(limits, Mapping):
         try:
@@ -253,7 +260,7 @@ def paced(model: ChatModel, limits: Any, label: str) -> ChatModel:
     if not isinstance(limits, Limits):
         msg = f"invalid limits for {label!r}: 'limits' must be a table of settings"
         raise ConfigError(msg)
-    return pace(model, limits)
+    return limits
 
 
 def load_chat_model(
@@ -327,18 +334,8 @@ def _audio_paced(kind: str, model: Any, limits: Any, label: str) -> Any:
         RateLimitedSpeechModel,
         RateLimitedTranscriptionModel,
     )
-    from synaptic_core.pacing import Limits  # noqa: PLC0415
 
-    if isinstance(limits, Mapping):
-        try:
-            limits = Limits(**limits)
-        except pydantic.ValidationError as exc:
-            fields = Limits.model_fields
-            msg = f"invalid limits for {label!r}: {_validation_message(exc, fields)}"
-            raise ConfigError(msg) from None
-    if not isinstance(limits, Limits):
-        msg = f"invalid limits for {label!r}: 'limits' must be a table of settings"
-        raise ConfigError(msg)
+    limits = _limits(limits, label)
     if limits.store is not None:
         msg = f"limits for {label!r}: audio budgets are kept in this process only (no store)"
         raise ConfigError(msg)

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from synaptic_core import ChatResponse
     from synaptic_core.telemetry import ChatCall
+    from synaptic_core.telemetry._audio import AudioCall
 
 Attributes = dict[str, Any]
 
 
-def common(call: ChatCall) -> Attributes:
+def common(call: ChatCall | AudioCall) -> Attributes:
     """What spans and metrics both carry: operation, provider, model, server."""
     attributes: Attributes = {
         "gen_ai.operation.name": call.operation,

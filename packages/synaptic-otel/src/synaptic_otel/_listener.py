@@ -33,16 +33,7 @@ class _AudioSpans:
     duration: Any
 
     def on_audio_start(self, call: AudioCall) -> None:
-        attributes: dict[str, Any] = {
-            "gen_ai.operation.name": call.operation,
-            "gen_ai.provider.name": call.provider,
-        }
-        if call.request_model:
-            attributes["gen_ai.request.model"] = call.request_model
-        if call.server_address:
-            attributes["server.address"] = call.server_address
-            if call.server_port:
-                attributes["server.port"] = call.server_port
+        attributes = attrs.common(call)  # an AudioCall has a ChatCall's five facts
         size = call.upload_bytes
         if size is not None:
             attributes["synaptic.audio.upload_bytes"] = size

@@ -27,6 +27,7 @@ from synaptic_core.audio._models import (
     TranscriptionRequest,
 )
 from synaptic_core.audio._types import SpeechAudio, Transcription
+from synaptic_core.audio._wrapper import AudioWrapper
 from synaptic_core.pacing._buckets import Bucket
 
 MIN_BILLED = 10.0
@@ -90,7 +91,7 @@ class AudioBudget:
             return wait
 
 
-class _Paced:
+class _Paced(AudioWrapper):
     def __init__(
         self,
         model: Any,
@@ -103,21 +104,6 @@ class _Paced:
         self.budget = budget
         self.sleep = sleep
         self.sleep_sync = sleep_sync
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.model!r})"
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.model.close()
-
-    async def aclose(self) -> None:
-        await self.model.aclose()
 
 
 class RateLimitedTranscriptionModel(_Paced, TranscriptionModel):

@@ -20,11 +20,12 @@ from synaptic_core.audio._models import (
     TranscriptionRequest,
 )
 from synaptic_core.audio._types import SpeechAudio, Transcription
+from synaptic_core.audio._wrapper import AudioWrapper
 
 T = TypeVar("T")
 
 
-class _Retrying:
+class _Retrying(AudioWrapper):
     """The knobs and the loops both wrappers share."""
 
     def __init__(
@@ -48,18 +49,6 @@ class _Retrying:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model!r}, {self.config!r})"
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.model.close()
-
-    async def aclose(self) -> None:
-        await self.model.aclose()
 
     def _sync(self, call: Callable[[], T]) -> T:
         attempts = _Attempts(self)  # type: ignore[arg-type]  # the same knobs
