@@ -104,3 +104,34 @@ def test_a_profiles_limits_pace_audio_loaded_by_name() -> None:
     with pytest.raises(ConfigError, match="audio budgets are kept in this process only"):
         synaptic.load_transcription_model("groq:whisper-large-v3", environ=env,
                                           limits={"store": "redis://127.0.0.1:1"})  # fmt: skip
+
+
+def test_the_emulator_answers_429_past_its_audio_limits_and_the_budget_avoids_them() -> None:
+    from synaptic_core.audio import AudioBudget
+    from synaptic_groq.emulator import GroqEmulator
+
+    clock = Clock()
+    with GroqEmulator(audio_requests_per_minute=20, audio_seconds_per_hour=30,
+                      clock=clock) as emulator:  # fmt: skip
+        plain = GroqTranscriptionModel(
+            GroqConfig(KEY, "whisper-large-v3", base_url=emulator.base_url)
+        )
+        for _ in range(3):  # 10 s billed each: the hour's 30 s
+            plain.transcribe_sync(wav(1.0))
+        with pytest.raises(RateLimitError) as info:
+            plain.transcribe_sync(wav(1.0))
+        assert "on audio seconds per hour (ASH)" in str(info.value)
+        assert info.value.retry_after == pytest.approx(1200, rel=0.01)
+        clock.now += 1200
+        plain.transcribe_sync(wav(1.0))  # refilled
+        # The same limits as a budget: it waits instead of meeting the 429.
+        budget = AudioBudget(requests_per_minute=20, audio_seconds_per_hour=30, max_wait=None,
+                             clock=clock)  # fmt: skip
+        clock.now += 3600  # both full again
+        paced = RateLimitedTranscriptionModel(plain, budget, sleep_sync=clock.sleep)
+        for _ in range(5):
+            paced.transcribe_sync(wav(1.0))
+        assert clock.slept == [1200.0, 1200.0]
+        by_status = emulator.stats.snapshot()["requests_by_status"]
+        plain.close()
+    assert by_status == {"200": 9, "429": 1}

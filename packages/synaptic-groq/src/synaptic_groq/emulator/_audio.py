@@ -32,6 +32,55 @@ _FIELDS = frozenset({"model", "file", "url", "language", "prompt", "response_for
                      "temperature", "timestamp_granularities[]"})  # fmt: skip
 
 
+class AudioLimits:
+    """Groq's audio limits, per API key and model (groq-api.md section 10): requests per
+    minute and audio seconds per hour, each a continuously refilled bucket; a request
+    is billed 10 seconds at least. ``admit`` answers the wait a refused request must
+    make (its 429's ``retry-after``), or None when it is let through (and counted)."""
+
+    def __init__(
+        self,
+        requests_per_minute: int | None,
+        audio_seconds_per_hour: float | None,
+        clock: Any,
+    ) -> None:
+        import threading  # noqa: PLC0415
+
+        self.requests_per_minute = requests_per_minute
+        self.audio_seconds_per_hour = audio_seconds_per_hour
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[tuple[str, str], list[Any]] = {}
+
+    def admit(self, key: str, model: str, seconds: float) -> tuple[str, float] | None:
+        from synaptic_core.pacing._buckets import Bucket  # noqa: PLC0415
+
+        billed = max(seconds, 10.0)
+        with self._lock:
+            now = self.clock()
+            found = self._buckets.get((key, model))
+            if found is None:
+                found = self._buckets[(key, model)] = [
+                    None if not self.requests_per_minute
+                    else Bucket.full(float(self.requests_per_minute), 60.0, now),
+                    None if not self.audio_seconds_per_hour
+                    else Bucket.full(float(self.audio_seconds_per_hour), 3600.0, now),
+                ]  # fmt: skip
+            requests, audio = found
+            for bucket in (requests, audio):
+                if bucket is not None:
+                    bucket.refill(now)
+            if requests is not None and requests.level < 1:
+                return "requests per minute (RPM)", requests.wait_for(1.0)
+            if audio is not None and audio.level < billed:
+                return "audio seconds per hour (ASH)", audio.wait_for(billed)
+            if requests is not None:
+                requests.take(1.0, now)
+            if audio is not None:
+                audio.take(billed, now)
+            return None
+
+
 class AudioError(Exception):
     """An answer other than 200: status, message, and Groq's error code if any."""
 

@@ -154,7 +154,9 @@ class GroqEmulator:
     ``tokens_per_minute``, ``requests_per_day`` (14,400 by default, as Groq's free tier),
     ``tokens_per_day``; ``cached_tokens`` prompt tokens of every request are reported as
     cached and not counted. ``api_keys``: the keys accepted (default: any non-blank key).
-    ``max_body_bytes``: the largest request body read. ``scenario`` (a ``Scenario`` or a
+    ``audio_requests_per_minute`` / ``audio_seconds_per_hour``: Groq's audio limits
+    (None: unlimited; the free plan has 20 and 7,200). ``max_body_bytes``: the largest
+    request body read. ``scenario`` (a ``Scenario`` or a
     path) sets any of these and scripts faults; ``add_fault`` scripts more at run time.
     ``requests`` records the chat bodies received (a ring: the last
     ``max_recorded_requests``, 1,000, and at most ``max_recorded_bytes`` of JSON, 64 MiB;
@@ -196,6 +198,8 @@ class GroqEmulator:
         hold_batches: bool = False,
         scenario: Scenario | str | None = None,
         extra_models: Iterable[str] = (),
+        audio_requests_per_minute: int | None = None,
+        audio_seconds_per_hour: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if isinstance(scenario, str):
@@ -216,6 +220,9 @@ class GroqEmulator:
             clock=clock,
         )
         self.cached_tokens = int(pick("cached_tokens", cached_tokens))
+        from synaptic_groq.emulator._audio import AudioLimits  # noqa: PLC0415
+
+        self.audio_limits = AudioLimits(audio_requests_per_minute, audio_seconds_per_hour, clock)
         keys = pick("api_keys", api_keys)
         self.api_keys: frozenset[str] | None = None if keys is None else frozenset(keys)
         self.max_body_bytes = int(pick("max_body_bytes", max_body_bytes))

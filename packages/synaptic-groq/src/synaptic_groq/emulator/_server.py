@@ -462,6 +462,11 @@ class Connection:
                 task = "transcribe" if kind == "transcriptions" else "translate"
                 parts = _audio.parse_parts(request.headers.get("content-type", ""), request.body)
                 answer, form, seconds = _audio.transcription(task, parts, known)
+                model = next((p.data.decode() for p in parts if p.name == "model"), "")
+                key = request.headers.get("authorization", "")
+                refused = self.emulator.audio_limits.admit(key, model, seconds)
+                if refused is not None:
+                    return _audio_rate_limited(model, refused, request_id)
                 self.emulator.stats.count_audio(seconds)
                 if form == "text":
                     text = answer["text"].encode()
@@ -604,6 +609,18 @@ class Connection:
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)
         transport.abort()
+
+
+def _audio_rate_limited(model: str, refused: tuple[str, float], request_id: str) -> Reply:
+    """429 from the audio limits, worded like Groq's other rate-limit answers."""
+    limit, wait = refused
+    seconds = f"{max(wait, 0.001):.3g}"
+    message = (
+        f"Rate limit reached for model `{model}` in organization `org_emulator` service tier "
+        f"`on_demand` on {limit}: Please try again in {seconds}s."
+    )
+    data = wire.error_body(message, "requests", "rate_limit_exceeded")
+    return Reply.json(429, data, request_id, {"retry-after": seconds})
 
 
 def _chunk(data: bytes) -> bytes:
