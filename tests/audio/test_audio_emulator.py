@@ -262,3 +262,41 @@ def test_speak_writes_a_wav(emulator: GroqEmulator, tmp_path: Path) -> None:
     bad = _cli(["speak", "Hi", "-o", "x.wav", "--voice", "fahad"], emulator, tmp_path)
     assert bad.returncode == 1
     assert bad.stderr.startswith("error: voice 'fahad' is not one of")
+
+
+def test_transcribe_killed_with_kill_9_resumes_with_nothing_lost_or_done_twice(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = [f"c{i:02d}.wav" for i in range(40)]
+    for name in names:
+        (tmp_path / name).write_bytes(wav(0.2))
+    config = tmp_path / "synaptic.toml"
+    config.write_text('[profiles.w]\nprovider = "groq"\nmodel = "whisper-large-v3-turbo"\n'
+                      "[profiles.w.limits]\nrequests_per_minute = 30\n")  # fmt: skip
+    out = tmp_path / "out"
+    args = ["transcribe", *names, "-o", "out", "-m", "w", "-C", str(config), "--jobs", "4"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url, SYNAPTIC_HOME=str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-m", "synaptic", *args], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(list(out.glob("*.txt"))) < 32:  # past the burst: the budget paces the rest
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    done_before = {p.name: p.read_text() for p in out.glob("*.txt")}
+    assert 32 <= len(done_before) < 40
+    sent_before = emulator.stats.snapshot()["requests"]
+    again = _cli(args, emulator, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming: {len(done_before)} of 40 already done" in again.stderr
+    assert sorted(p.name for p in out.glob("*.txt")) == [n.replace(".wav", ".txt") for n in names]
+    assert all((out / name).read_text() == text for name, text in done_before.items())
+    assert emulator.stats.snapshot()["requests"] - sent_before == 40 - len(done_before)

@@ -100,6 +100,12 @@ def _log_to_stderr() -> None:
     help="Keep Batch API jobs in_progress until POST /emulator/release-batches "
     "(to test polling, cancelling and resuming); default: they finish at once.",
 )
+@click.option("--audio-rpm", type=click.IntRange(min=1), default=None,
+              help="Audio requests per minute per key and model (Groq's free plan: 20); "
+                   "default: unlimited.")  # fmt: skip
+@click.option("--audio-ash", type=click.FloatRange(min=1), default=None,
+              help="Audio seconds per hour per key and model (free plan: 7200; 10 s "
+                   "least billed); default: unlimited.")  # fmt: skip
 def emulator(
     *,
     host: str,
@@ -112,6 +118,8 @@ def emulator(
     api_keys: tuple[str, ...],
     max_body_bytes: int,
     hold_batches: bool,
+    audio_rpm: int | None,
+    audio_ash: float | None,
 ) -> None:
     """Run the offline Groq emulator in the foreground (Ctrl-C stops it)."""
     try:
@@ -140,6 +148,8 @@ def emulator(
         max_body_bytes=max_body_bytes,
         scenario=plan,
         hold_batches=hold_batches,
+        audio_requests_per_minute=audio_rpm,
+        audio_seconds_per_hour=audio_ash,
     )
 
     def ready(bound: Any) -> None:
