@@ -300,3 +300,22 @@ def test_transcribe_killed_with_kill_9_resumes_with_nothing_lost_or_done_twice(
     assert sorted(p.name for p in out.glob("*.txt")) == [n.replace(".wav", ".txt") for n in names]
     assert all((out / name).read_text() == text for name, text in done_before.items())
     assert emulator.stats.snapshot()["requests"] - sent_before == 40 - len(done_before)
+
+
+def test_transcribe_shows_one_counting_line_on_a_terminal(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    import os
+
+    pytest.importorskip("pty")
+    from tests.synaptic.cli_run import Terminal
+
+    for index in range(3):
+        (tmp_path / f"t{index}.wav").write_bytes(wav(0.2))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url, SYNAPTIC_HOME=str(tmp_path))
+    files = [str(tmp_path / f"t{i}.wav") for i in range(3)]
+    terminal = Terminal(["transcribe", *files, "-o", str(tmp_path / "out")], env)
+    assert terminal.wait_for_exit() == 0
+    assert b"\r\x1b[2K[3/3] 100% t" in terminal.output
+    assert b" -> " not in terminal.output  # the per-file lines are for logs and pipes

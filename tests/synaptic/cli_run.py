@@ -55,3 +55,17 @@ class Terminal:
         finally:
             os.close(self.fd)
         return os.waitstatus_to_exitcode(status)
+
+    def wait_for_exit(self) -> int:
+        """Read everything until the command ends; its exit code."""
+        while True:
+            ready, _, _ = select.select([self.fd], [], [], 30)
+            assert ready, self.output
+            try:
+                data = os.read(self.fd, 4096)
+            except OSError:  # EIO: the command closed the terminal (it ended)
+                break
+            if not data:
+                break
+            self.output += data
+        return self.wait()

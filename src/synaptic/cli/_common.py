@@ -77,10 +77,10 @@ def stopped_by_signals() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def say(text: str) -> None:
+def say(text: str, *, newline: bool = True) -> None:
     """A line on stderr that never fails: the terminal may be gone (closed: EIO)."""
     with suppress(OSError, ValueError):
-        click.echo(text, err=True)
+        click.echo(text, err=True, nl=newline)
 
 
 def is_terminal(stream: object) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from synaptic.cli._common import clean_warnings, one_line, stopped_by_signals
+from synaptic.cli._common import clean_warnings, is_terminal, one_line, say, stopped_by_signals
 
 FORMATS = ("text", "json", "verbose_json", "srt", "vtt")
 EXTENSIONS = {"text": ".txt", "json": ".json", "verbose_json": ".json", "srt": ".srt",
@@ -40,6 +40,36 @@ def render(heard: Any, form: str) -> str:
     if form == "json":
         data = {"text": data["text"], "request_id": data["request_id"]}
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+class Progress:
+    """On a terminal, one line that counts up (``[12/200] 6% clip011.wav``); elsewhere
+    (a log, a pipe), a line per file. Errors always get a line of their own."""
+
+    def __init__(self, total: int, done: int) -> None:
+        self.total = total
+        self.count = done
+        self.terminal = is_terminal(sys.stderr)
+        self.shown = False
+
+    def done(self, source: Path, target: Path) -> None:
+        self.count += 1
+        if self.terminal:
+            share = 100 * self.count // max(self.total, 1)
+            say(f"\r\x1b[2K[{self.count}/{self.total}] {share}% {source.name}", newline=False)
+            self.shown = True
+        else:
+            say(f"[{self.count}/{self.total}] {source} -> {target}")
+
+    def line(self, text: str) -> None:
+        self.count += 1
+        prefix = "\r\x1b[2K" if self.shown else ""
+        say(f"{prefix}[{self.count}/{self.total}] {text}")
+        self.shown = False
+
+    def end(self) -> None:
+        if self.shown:
+            say("")
 
 
 def _write(path: Path, text: str) -> None:
@@ -136,17 +166,19 @@ def _many(
     if skipped:
         click.echo(f"resuming: {skipped} of {len(sources)} already done", err=True)
     failed = 0
+    progress = Progress(len(sources), skipped)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         running = {pool.submit(call, str(source), **options): source for source in todo}
-        for done, future in enumerate(as_completed(running), start=skipped + 1):
+        for future in as_completed(running):
             source = running[future]
             try:
                 _write(targets[source], render(future.result(), form))
             except Exception as error:  # each file's own failure, said; the rest go on
                 failed += 1
-                click.echo(f"[{done}/{len(sources)}] {source}: error: {one_line(error)}", err=True)
+                progress.line(f"{source}: error: {one_line(error)}")
                 continue
-            click.echo(f"[{done}/{len(sources)}] {source} -> {targets[source]}", err=True)
+            progress.done(source, targets[source])
+    progress.end()
     if failed:
         click.echo(f"{failed} of {len(sources)} failed; run the same command again to retry them",
                    err=True)  # fmt: skip
