@@ -92,6 +92,9 @@ def sample(client: str, path: Path, base_url: str) -> dict[str, float]:
 
 FILES = int(os.environ.get("BENCH_AUDIO_FILES", "200"))
 RPM = int(os.environ.get("BENCH_AUDIO_RPM", "120"))
+# Audio seconds per hour for the second case: 200 files billed 10 s each are 2,000 s;
+# 1,980 lets 198 go at once and paces the last two (18 s each): ideal 36.4 s.
+ASH = float(os.environ.get("BENCH_AUDIO_ASH", "1980"))
 SDK_LOOP = r"""
 import asyncio, json, sys, time
 import groq
@@ -118,16 +121,18 @@ asyncio.run(main())
 """
 
 
-def many(where: Path) -> dict[str, dict[str, float]]:
-    """FILES one-second WAVs under RPM requests a minute: ``synaptic transcribe`` with the
-    limits in its profile, and the SDK (asyncio, 8 at a time, its default retries)."""
+def many(where: Path, limit: str) -> dict[str, dict[str, float]]:
+    """FILES one-second WAVs under RPM requests a minute (``limit="rpm"``) or ASH audio
+    seconds an hour (``"ash"``): ``synaptic transcribe`` with the limits in its profile,
+    and the SDK (asyncio, 8 at a time, its default retries)."""
     import time
 
     from synaptic_groq.emulator import GroqEmulator
     from synaptic_groq.emulator._audio import wav
 
+    where = where / limit
     folder = where / "clips"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for index in range(FILES):
         (folder / f"clip{index:03d}.wav").write_bytes(wav(1.0, rate=8000))
     names = [str(p) for p in sorted(folder.glob("*.wav"))]
@@ -135,12 +140,15 @@ def many(where: Path) -> dict[str, dict[str, float]]:
     env["PYTHONPATH"] = str(ROOT)
     found: dict[str, dict[str, float]] = {}
     for client in ("groq", "synaptic"):
-        with GroqEmulator(audio_requests_per_minute=RPM, audio_seconds_per_hour=1e9) as emulator:
+        served = {"audio_requests_per_minute": RPM} if limit == "rpm" else \
+            {"audio_seconds_per_hour": ASH}  # fmt: skip
+        with GroqEmulator(**served) as emulator:  # type: ignore[arg-type]
             if client == "groq":
+                started = time.perf_counter()  # both clients timed as whole processes
                 done = subprocess.run([sys.executable, "-c", SDK_LOOP, str(folder), emulator.base_url],
                                       env=env, capture_output=True, text=True, check=True)  # fmt: skip
                 result = json.loads(done.stdout.strip().splitlines()[-1])
-                seconds, lost = result["seconds"], result["lost"]
+                seconds, lost = time.perf_counter() - started, result["lost"]
             else:
                 config = where / "synaptic.toml"
                 config.write_text(
@@ -178,7 +186,7 @@ def main() -> dict[str, Any]:
                     key: statistics.median(s[key] for s in samples) for key in samples[0]
                 }
     with tempfile.TemporaryDirectory() as folder:
-        budgeted = many(Path(folder))
+        cases = {"rpm": many(Path(folder), "rpm"), "ash": many(Path(folder), "ash")}
     ours, theirs = rows["synaptic"], rows["groq"]
     big, small = max(SIZES_MB), min(SIZES_MB)
     within = ours[big]["added_peak_mib"] <= theirs[big]["added_peak_mib"] + 10
@@ -202,28 +210,35 @@ def main() -> dict[str, Any]:
         f"({'holds' if within else 'DOES NOT hold'}); flat in the file's size ({big} MB adds "
         f"at most 2 MiB over {small} MB: {'holds' if flat else 'DOES NOT hold'}).",
     ]
-    ideal = max(0.0, (FILES - RPM) * 60 / RPM)
-    mine = budgeted["synaptic"]
-    paced_ok = mine["answered_429"] <= 0.01 * mine["requests"] and mine["lost"] == 0
-    lines += [
-        "",
-        f"{FILES} one-second files under {RPM} requests a minute (the emulator's audio "
-        f"limits; ideal {ideal:.0f} s: the bucket at once, then the refill):",
-        "",
-        "| client | wall time | wall / ideal | requests | answered 429 | files lost |",
-        "|---|---|---|---|---|---|",
-    ]
-    for client, label in (("groq", "official `groq` SDK, asyncio, 8 at a time, default retries"),
-                          ("synaptic", "`synaptic transcribe --jobs 8`, `limits` in the profile")):  # fmt: skip
-        row = budgeted[client]
-        ratio = row["seconds"] / ideal if ideal else 0.0
-        lines.append(f"| {label} | {row['seconds']:.1f} s | {ratio:.3f} | {row['requests']:,} | "
-                     f"{row['answered_429']:,} | {row['lost']:,} |")  # fmt: skip
-    lines += ["", f"Target: synaptic answered 429 <= 1% of its requests, nothing lost "
+    ideals = {"rpm": max(0.0, (FILES - RPM) * 60 / RPM),
+              "ash": max(0.0, (FILES * 10 - ASH) * 3600 / ASH)}  # fmt: skip
+    limits = {"rpm": f"{RPM} requests a minute", "ash": f"{ASH:,.0f} audio seconds an hour "
+              "(10 s billed at least)"}  # fmt: skip
+    paced_ok = True
+    for case, budgeted in cases.items():
+        ideal = ideals[case]
+        lines += [
+            "",
+            f"{FILES} one-second files under {limits[case]}, the emulator's audio limits "
+            f"(ideal {ideal:.1f} s: the bucket at once, then the refill; each client timed "
+            "as a whole process, start-up included):",
+            "",
+            "| client | wall time | wall / ideal | requests | answered 429 | files lost |",
+            "|---|---|---|---|---|---|",
+        ]
+        for client, label in (("groq", "official `groq` SDK, asyncio, 8 at a time, default retries"),
+                              ("synaptic", "`synaptic transcribe --jobs 8`, `limits` in the profile")):  # fmt: skip
+            row = budgeted[client]
+            ratio = row["seconds"] / ideal if ideal else 0.0
+            lines.append(f"| {label} | {row['seconds']:.1f} s | {ratio:.3f} | {row['requests']:,} | "
+                         f"{row['answered_429']:,} | {row['lost']:,} |")  # fmt: skip
+        mine = budgeted["synaptic"]
+        paced_ok = paced_ok and mine["answered_429"] <= 0.01 * mine["requests"] and not mine["lost"]
+    lines += ["", f"Target: synaptic answered 429 <= 1% of its requests, nothing lost, in both "
                   f"({'holds' if paced_ok else 'DOES NOT hold'})."]  # fmt: skip
     table = "\n".join(lines)
     print(table)
-    return {"rows": rows, "budgeted": budgeted, "table": table,
+    return {"rows": rows, "budgeted": cases, "table": table,
             "targets_hold": {"within_sdk": within, "flat": flat, "paced": paced_ok}}  # fmt: skip
 
 
