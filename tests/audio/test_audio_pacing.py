@@ -45,7 +45,7 @@ def test_audio_seconds_per_hour_pace_the_uploads() -> None:
     model, backend = paced(budget, clock, 3)
     for _ in range(3):
         model.transcribe_sync(wav(1800.0, rate=1000))  # half an hour each
-    assert clock.slept == [1800.0]  # the first two fit the hour; the third waits its half
+    assert clock.slept == [1800.25]  # two fit the hour; the third waits its half (+ margin)
     assert len(backend.requests) == 3
 
 
@@ -57,9 +57,9 @@ def test_short_files_are_billed_ten_seconds_and_requests_per_minute_count() -> N
     for _ in range(4):
         model.transcribe_sync(wav(0.5))
     # 2 requests a minute: the 3rd waits 30 s. 30 audio seconds an hour at 10 s billed
-    # each: 3 fit, the 4th waits for 10 s to refill (1,200 s), less the 30 s already
-    # waited (they refilled 0.25 s): 1,170 s.
-    assert clock.slept == [30.0, 1170.0]
+    # each: 3 fit, the 4th waits for 10 s to refill (1,200 s), less the 30.25 s already
+    # waited (they refilled ~0.25 s): 1,169.75 s. Each wait has WAIT_MARGIN (0.25 s) added.
+    assert clock.slept == [30.25, 1170.0]
 
 
 def test_what_cannot_fit_is_refused_before_anything_is_sent() -> None:
@@ -131,7 +131,28 @@ def test_the_emulator_answers_429_past_its_audio_limits_and_the_budget_avoids_th
         paced = RateLimitedTranscriptionModel(plain, budget, sleep_sync=clock.sleep)
         for _ in range(5):
             paced.transcribe_sync(wav(1.0))
-        assert clock.slept == [1200.0, 1200.0]
+        assert clock.slept == [1200.25, 1200.0]  # the second: its wait less the margin slept
         by_status = emulator.stats.snapshot()["requests_by_status"]
         plain.close()
     assert by_status == {"200": 9, "429": 1}
+
+
+def test_a_refused_request_is_given_back_before_its_retry() -> None:
+    """A 429 means the server spent nothing: the budget gets the reservation back, so
+    the retry reserves once more instead of twice (it used to wait a whole extra file)."""
+    clock = Clock()
+    budget = AudioBudget(audio_seconds_per_hour=30, max_wait=None, clock=clock)
+    backend = FakeBackend()
+    backend.add_response({"error": {"message": "slow down", "type": "requests",
+                                    "code": "rate_limit_exceeded"}}, status=429,
+                         headers={"retry-after": "0"})  # fmt: skip
+    backend.add_response({"text": "ok"}).add_response({"text": "ok"})
+    model = RateLimitedTranscriptionModel(
+        GroqTranscriptionModel(GroqConfig(KEY, "whisper-large-v3-turbo"), backend), budget,
+        sleep_sync=clock.sleep,
+    )  # fmt: skip
+    with pytest.raises(RateLimitError):
+        model.transcribe_sync(wav(0.5))
+    model.transcribe_sync(wav(0.5))  # the retry: the refused one's 10 s came back
+    model.transcribe_sync(wav(0.5))
+    assert clock.slept == []  # 3 x 10 s fit the 30: nothing waited

@@ -31,6 +31,11 @@ from synaptic_core.audio._wrapper import AudioWrapper
 from synaptic_core.pacing._buckets import Bucket
 
 MIN_BILLED = 10.0
+WAIT_MARGIN = 0.25
+"""Added to any wait: the server's buckets started at its first request, a moment after
+ours, so a request sent the instant ours has room can find the server's a little short
+(a 429 the retry then waits out behind everyone else). A quarter second covers the
+moment and costs little against waits of seconds."""
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86_400.0
 
 
@@ -47,14 +52,35 @@ class AudioBudget:
         max_wait: float | None = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        now = clock()
         self.clock = clock
         self.max_wait = max_wait
         self._lock = threading.Lock()
-        requests = ((requests_per_minute, MINUTE), (requests_per_day, DAY))
-        seconds = ((audio_seconds_per_hour, HOUR), (audio_seconds_per_day, DAY))
+        self._limits = (
+            ((requests_per_minute, MINUTE), (requests_per_day, DAY)),
+            ((audio_seconds_per_hour, HOUR), (audio_seconds_per_day, DAY)),
+        )
+        self._requests: list[Bucket] = []
+        self._seconds: list[Bucket] = []
+        self._started = False
+
+    def _start(self, now: float) -> None:
+        """The buckets start full at the first request, as the server's do: started at
+        construction, they would refill for a while the server's never did."""
+        requests, seconds = self._limits
         self._requests = [Bucket.full(float(n), period, now) for n, period in requests if n]
         self._seconds = [Bucket.full(float(n), period, now) for n, period in seconds if n]
+        self._started = True
+
+    def refund(self, seconds: float) -> None:
+        """Give back what a request took: the server refused it (a 429), so it spent
+        nothing there; the retry that follows reserves again."""
+        billed = max(seconds, MIN_BILLED)
+        with self._lock:
+            now = self.clock()
+            for bucket in self._requests:
+                bucket.give(1.0, now)
+            for bucket in self._seconds:
+                bucket.give(billed, now)
 
     def reserve(self, seconds: float) -> float:
         """Take one request and ``seconds`` of audio; how long to wait before sending.
@@ -62,6 +88,8 @@ class AudioBudget:
         billed = max(seconds, MIN_BILLED)
         with self._lock:
             now = self.clock()
+            if not self._started:
+                self._start(now)
             wait = 0.0
             for bucket in self._requests:
                 bucket.refill(now)
@@ -88,7 +116,7 @@ class AudioBudget:
                 bucket.take(1.0, now)
             for bucket in self._seconds:
                 bucket.take(billed, now)
-            return wait
+            return wait + WAIT_MARGIN if wait > 0 else 0.0
 
 
 class _Paced(AudioWrapper):
@@ -115,16 +143,26 @@ class RateLimitedTranscriptionModel(_Paced, TranscriptionModel):
         return MIN_BILLED if request.audio is None else request.audio.seconds()
 
     async def _transcribe(self, request: TranscriptionRequest) -> Transcription:
-        wait = self.budget.reserve(self._seconds(request))
+        seconds = self._seconds(request)
+        wait = self.budget.reserve(seconds)
         if wait > 0:
             await self.sleep(wait)
-        return await self.model._transcribe(request)
+        try:
+            return await self.model._transcribe(request)
+        except RateLimitError:
+            self.budget.refund(seconds)  # refused: a retry reserves again, not twice
+            raise
 
     def _transcribe_sync(self, request: TranscriptionRequest) -> Transcription:
-        wait = self.budget.reserve(self._seconds(request))
+        seconds = self._seconds(request)
+        wait = self.budget.reserve(seconds)
         if wait > 0:
             self.sleep_sync(wait)
-        return self.model._transcribe_sync(request)
+        try:
+            return self.model._transcribe_sync(request)
+        except RateLimitError:
+            self.budget.refund(seconds)
+            raise
 
 
 class RateLimitedSpeechModel(_Paced, SpeechModel):
