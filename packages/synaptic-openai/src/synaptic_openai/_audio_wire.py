@@ -9,11 +9,9 @@ refuse) and memory stays flat in the file's size. Field names are the wire's own
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
 
 from synaptic_core import RateLimitInfo
 from synaptic_core.audio import (
@@ -22,7 +20,7 @@ from synaptic_core.audio import (
     TranscriptionSegment,
     TranscriptionWord,
 )
-from synaptic_openai._response import request_id_of, shape_error
+from synaptic_openai._response import json_problem, request_id_of, shape_error
 
 _TRANSCRIPTION_KEYS = frozenset({"text", "language", "duration", "task", "segments", "words"})
 
@@ -94,13 +92,7 @@ def parse_transcription(
         return Transcription(
             text=text, task=request.task, request_id=headers.get("x-request-id"), rate_limit=limit
         )
-    problem = None
-    try:
-        data: Any = json.loads(body)
-    except ValueError:
-        problem = "is not JSON"
-    except RecursionError:
-        problem = "is JSON nested too deeply to parse"
+    data, problem = json_problem(body)
     if problem is None and not (isinstance(data, dict) and isinstance(data.get("text"), str)):
         problem = "has no text"
     if problem is not None:

@@ -36,7 +36,7 @@ from synaptic_core import (
 from synaptic_openai._config import ChatConfig, check_header_value
 from synaptic_openai._dialect import OPENAI, Dialect
 from synaptic_openai._request import build_body
-from synaptic_openai._response import parse_chat_response, shape_error
+from synaptic_openai._response import json_problem, parse_chat_response, shape_error
 from synaptic_openai._stream import StreamAssembler
 
 USER_AGENT = "synaptic/0.1.0"
@@ -166,15 +166,8 @@ class OpenAIChatModel(ChatModel):
         if not 200 <= status < 300:
             raise self._error(status, headers, body)
         provider = self.dialect.provider
-        problem = None
-        try:
-            data: Any = json.loads(body)
-        except ValueError:
-            problem = "is not JSON"
-        except RecursionError:
-            problem = "is JSON nested too deeply to parse"
-        if problem is not None:  # raised here, not in the handler: the decoder's error
-            # would ride along as __context__, with the whole body (an echoed key) in .doc
+        data, problem = json_problem(body)
+        if problem is not None:
             raise shape_error(provider, status, headers, body, problem)
         if isinstance(data, dict) and "error" in data and "choices" not in data:
             raise self._error(status, headers, body)  # an error sent with a 2xx status

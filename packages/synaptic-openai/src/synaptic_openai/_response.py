@@ -15,6 +15,7 @@ dropped; the request id, ``system_fingerprint`` and ``service_tier`` are typed f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -135,6 +136,18 @@ def request_id_of(data: Mapping[str, Any], headers: Mapping[str, str]) -> str | 
     if isinstance(x_groq, Mapping) and isinstance(x_groq.get("id"), str):
         return str(x_groq["id"])
     return None
+
+
+def json_problem(body: bytes) -> tuple[Any, str | None]:
+    """The body parsed as JSON, or what is wrong with it ("is not JSON", nested too deep).
+    Returned, not raised: the decoder's error would ride along as ``__context__`` of the
+    caller's, with the whole body (an echoed key) in its ``.doc``."""
+    try:
+        return json.loads(body), None
+    except ValueError:
+        return None, "is not JSON"
+    except RecursionError:
+        return None, "is JSON nested too deeply to parse"
 
 
 def shape_error(
