@@ -110,6 +110,44 @@ def test_25_mb_is_checked_by_the_client_and_by_the_emulator(emulator: GroqEmulat
     assert done.json()["error"]["code"] == "request_too_large"
 
 
+def test_a_url_is_fetched_from_loopback_only(emulator: GroqEmulator, tmp_path: Path) -> None:
+    """``url=`` is fetched (here from a file server on loopback) and its header read;
+    a host off this machine is refused: the emulator never reaches the network."""
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "talk.wav").write_bytes(wav(42.0, rate=8_000))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *_: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    files = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=files.serve_forever, daemon=True).start()
+    where = f"http://127.0.0.1:{files.server_address[1]}"
+    try:
+        with transcriber(emulator) as model:
+            heard = model.transcribe_sync(url=f"{where}/talk.wav?sig=1")
+            assert heard.text == " Emulated transcript of talk.wav (42.0 seconds)."
+            with pytest.raises(BadRequestError) as missing:
+                model.transcribe_sync(url=f"{where}/gone.wav")
+            with pytest.raises(BadRequestError) as remote:
+                model.transcribe_sync(url="https://example.com/talk.wav")
+    finally:
+        files.shutdown()
+        files.server_close()
+    assert str(missing.value) == (
+        "groq error (HTTP 400): failed to retrieve media from url: it answered HTTP 404"
+    )
+    assert str(remote.value).startswith(
+        "groq error (HTTP 400): the emulator fetches `url` from loopback only (127.0.0.1, ::1, localhost), not "
+        "'example.com'"
+    )
+    assert emulator.stats.snapshot()["audio_seconds"] == pytest.approx(42.0)
+
+
 def test_speech_is_a_wav_whose_length_follows_the_text(
     emulator: GroqEmulator, tmp_path: Path
 ) -> None:

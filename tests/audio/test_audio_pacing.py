@@ -116,12 +116,18 @@ def test_the_emulator_answers_429_past_its_audio_limits_and_the_budget_avoids_th
         plain = GroqTranscriptionModel(
             GroqConfig(KEY, "whisper-large-v3", base_url=emulator.base_url)
         )
-        for _ in range(3):  # 10 s billed each: the hour's 30 s
-            plain.transcribe_sync(wav(1.0))
+        heard = [plain.transcribe_sync(wav(1.0)) for _ in range(3)]  # 10 s billed: 30 s
+        # Each answer carries the requests-per-minute trio, as chat answers do.
+        assert [(h.rate_limit.limit_requests, h.rate_limit.remaining_requests)
+                for h in heard if h.rate_limit] == [(20, 19), (20, 18), (20, 17)]  # fmt: skip
+        assert heard[-1].rate_limit is not None
+        assert heard[-1].rate_limit.reset_requests == pytest.approx(9.0)
         with pytest.raises(RateLimitError) as info:
             plain.transcribe_sync(wav(1.0))
         assert "on audio seconds per hour (ASH)" in str(info.value)
         assert info.value.retry_after == pytest.approx(1200, rel=0.01)
+        assert info.value.rate_limit is not None
+        assert info.value.rate_limit.remaining_requests == 17  # refused: nothing spent
         clock.now += 1200
         plain.transcribe_sync(wav(1.0))  # refilled
         # The same limits as a budget: it waits instead of meeting the 429.

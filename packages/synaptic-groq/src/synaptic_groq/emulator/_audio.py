@@ -3,19 +3,23 @@ and ``/audio/translations`` (multipart) and ``/audio/speech`` (a valid WAV).
 
 The duration of an upload is read from its header where the format has one (WAV's byte
 rate and data size, FLAC's STREAMINFO), else estimated from its size (MP3 and the rest,
-as 128 kbit/s). Answers are deterministic: the transcript names the file and its
-duration, so a test can tell uploads apart. Where groq-api.md marks Groq's wording as
+as 128 kbit/s). ``url=`` is fetched, but only from loopback (``fetch``: the emulator
+never reaches the network). Answers are deterministic: the transcript names the file
+and its duration, so a test can tell uploads apart. Where groq-api.md marks Groq's wording as
 uncertain, the messages here are plausible, not recorded.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 MAX_ATTACHMENT = 25 * 1024 * 1024
+MAX_BY_URL = 100 * 1024 * 1024  # Groq's dev tier: "up to 100 MB" through `url`
+URL_TIMEOUT = 10.0
 MAX_PROMPT = 896
 MAX_SPEECH_INPUT = 200
 SPEECH_RATE = 24_000  # Orpheus answers 24 kHz mono 16-bit WAV
@@ -80,6 +84,24 @@ class AudioLimits:
                 audio.take(billed, now)
             return None
 
+    def headers(self, key: str, model: str) -> dict[str, str]:
+        """The ``x-ratelimit-*-requests`` trio for the key and model's requests-per-minute
+        bucket, as chat answers carry it. Groq documents no audio-seconds headers, so
+        none are invented (groq-api.md section 10)."""
+        from synaptic_groq.emulator._limits import go_duration  # noqa: PLC0415
+
+        with self._lock:
+            found = self._buckets.get((key, model))
+            requests = None if found is None else found[0]
+            if requests is None:
+                return {}
+            requests.refill(self.clock())
+            return {
+                "x-ratelimit-limit-requests": str(int(requests.capacity)),
+                "x-ratelimit-remaining-requests": str(max(0, math.floor(requests.level))),
+                "x-ratelimit-reset-requests": go_duration(requests.until_full()),
+            }
+
 
 class AudioError(Exception):
     """An answer other than 200: status, message, and Groq's error code if any."""
@@ -117,6 +139,67 @@ def parse_parts(content_type: str, body: bytes) -> list[Part]:
             Part(name.group(1), filename and filename.group(1), data.removesuffix(b"\r\n"))
         )
     return parts
+
+
+def asks_for_url(content_type: str, body: bytes) -> bool:
+    """Whether a transcription body names a ``url`` (cheap: checked before parsing)."""
+    return "multipart/form-data" in content_type and b'name="url"' in body
+
+
+async def fetch(content_type: str, body: bytes) -> bytes | AudioError:
+    """The audio a transcription's ``url`` names, fetched before the request is answered
+    (asynchronously: the URL may be served by this emulator itself), or the error Groq
+    would answer. Loopback hosts only, no redirects followed, at most 100 MB."""
+    try:
+        values = {p.name: p for p in parse_parts(content_type, body)}
+        url = _text(values, "url")
+        if url is None:
+            return AudioError(400, "exactly one of `file` or `url` must be provided")
+        return await _fetch(url)
+    except AudioError as error:
+        return error
+
+
+async def _fetch(url: str) -> bytes:
+    import ipaddress  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    import httpx  # noqa: PLC0415
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not url.startswith(("http://", "https://")) or not host:
+        raise AudioError(400, f"`url` must be an http or https URL, not {url[:200]!r}")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        msg = (
+            f"the emulator fetches `url` from loopback only (127.0.0.1, ::1, localhost), not "
+            f"{host!r}: serve the file on this machine (python -m http.server) or upload it"
+        )
+        raise AudioError(400, msg)
+    received = bytearray()
+    try:
+        async with (
+            httpx.AsyncClient(timeout=URL_TIMEOUT, trust_env=False) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                msg = f"failed to retrieve media from url: it answered HTTP {response.status_code}"
+                raise AudioError(400, msg)
+            async for piece in response.aiter_bytes():
+                received += piece
+                if len(received) > MAX_BY_URL:
+                    msg = "Request Entity Too Large: audio by `url` may be at most 100 MB"
+                    raise AudioError(413, msg, "request_too_large")
+    except httpx.HTTPError as error:
+        msg = f"failed to retrieve media from url: {type(error).__name__}: {error}"
+        raise AudioError(400, msg) from None
+    return bytes(received)
 
 
 def duration_of(data: bytes) -> float:
@@ -183,15 +266,19 @@ def _check_model(task: str, model: str, known: set[str]) -> None:
 
 
 def transcription(
-    task: str, parts: list[Part], known: set[str]
+    task: str, parts: list[Part], known: set[str], fetched: bytes | AudioError | None = None
 ) -> tuple[dict[str, Any], str, float]:
     """The answer's fields (before ``x_groq``), its response format, and the audio's
-    seconds; ``AudioError`` for what Groq refuses."""
+    seconds; ``AudioError`` for what Groq refuses. ``fetched``: what ``fetch`` got for
+    the request's ``url``."""
     asked = _asked(task, parts, known)
     if asked.file is not None:
         name, seconds = asked.file.filename or "audio", duration_of(asked.file.data)
-    else:  # not fetched: taken as Groq's least billed length
-        name, seconds = (asked.url or "").rsplit("/", 1)[-1] or "audio", 10.0
+    else:
+        if not isinstance(fetched, bytes):
+            raise fetched or AudioError(400, "failed to retrieve media from url")
+        path = (asked.url or "").split("?", 1)[0].split("#", 1)[0]
+        name, seconds = path.rsplit("/", 1)[-1] or "audio", duration_of(fetched)
     seconds = max(seconds, 0.01)
     said = "English translation of" if task == "translate" else "transcript of"
     text = f" Emulated {said} {name} ({seconds:.1f} seconds)."

@@ -421,13 +421,20 @@ class GroqEmulator:
 
     # --- keys, stats, admin --------------------------------------------------------
 
+    def key_accepted(self, authorization: str) -> bool:
+        scheme, _, key = authorization.partition(" ")
+        key = key.strip()
+        return (
+            scheme.lower() == "bearer"
+            and bool(key)
+            and (self.api_keys is None or key in self.api_keys)
+        )
+
     def check_key(self, authorization: str, request_id: str) -> Reply | None:
         """None if the bearer key is accepted, else Groq's 401 ``invalid_api_key``."""
         from synaptic_groq.emulator._server import Reply  # noqa: PLC0415 (cycle)
 
-        scheme, _, key = authorization.partition(" ")
-        key = key.strip()
-        if scheme.lower() == "bearer" and key and (self.api_keys is None or key in self.api_keys):
+        if self.key_accepted(authorization):
             return None
         return self.counted(Reply.error(401, "Invalid API Key", request_id, code="invalid_api_key"))
 

@@ -187,6 +187,7 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    fetched: Any = None  # an audio request's ``url``, fetched (bytes or the error)
 
 
 class Connection:
@@ -224,6 +225,7 @@ class Connection:
                 if request is None:
                     break
                 self.deadline = math.inf
+                await self._fetch_audio_url(request)
                 await self.write(self.answer(request))
                 self.release()
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
@@ -232,6 +234,19 @@ class Connection:
             self.deadline = math.inf
             self.release()
             self.writer.close()
+
+    async def _fetch_audio_url(self, request: Request) -> None:
+        """A transcription naming ``url``: fetch it first, without blocking the loop
+        (for an accepted key only: a stranger cannot make the emulator fetch)."""
+        if request.method != "POST" or "/openai/v1/audio/trans" not in request.path:
+            return
+        if not self.emulator.key_accepted(request.headers.get("authorization", "")):
+            return
+        content_type = request.headers.get("content-type", "")
+        from synaptic_groq.emulator import _audio  # noqa: PLC0415
+
+        if _audio.asks_for_url(content_type, request.body):
+            request.fetched = await _audio.fetch(content_type, request.body)
 
     def release(self) -> None:
         """Give back this request's share of the in-flight body budget."""
@@ -461,19 +476,22 @@ class Connection:
             if kind in ("transcriptions", "translations"):
                 task = "transcribe" if kind == "transcriptions" else "translate"
                 parts = _audio.parse_parts(request.headers.get("content-type", ""), request.body)
-                answer, form, seconds = _audio.transcription(task, parts, known)
+                answer, form, seconds = _audio.transcription(task, parts, known, request.fetched)
                 model = next((p.data.decode() for p in parts if p.name == "model"), "")
                 key = request.headers.get("authorization", "")
-                refused = self.emulator.audio_limits.admit(key, model, seconds)
+                limits = self.emulator.audio_limits
+                refused = limits.admit(key, model, seconds)
+                headers = limits.headers(key, model)
                 if refused is not None:
-                    return _audio_rate_limited(model, refused, request_id)
+                    return _audio_rate_limited(model, refused, request_id, headers)
                 self.emulator.stats.count_audio(seconds)
                 if form == "text":
                     text = answer["text"].encode()
                     return Reply(
-                        200, request_id, {}, text, content_type="text/plain; charset=UTF-8"
+                        200, request_id, headers, text, content_type="text/plain; charset=UTF-8"
                     )
-                return Reply.json(200, {**answer, "x_groq": {"id": request_id}}, request_id)
+                answer = {**answer, "x_groq": {"id": request_id}}
+                return Reply.json(200, answer, request_id, headers)
             if kind == "speech":
                 try:
                     body = json.loads(request.body)
@@ -611,7 +629,9 @@ class Connection:
         transport.abort()
 
 
-def _audio_rate_limited(model: str, refused: tuple[str, float], request_id: str) -> Reply:
+def _audio_rate_limited(
+    model: str, refused: tuple[str, float], request_id: str, headers: dict[str, str]
+) -> Reply:
     """429 from the audio limits, worded like Groq's other rate-limit answers."""
     limit, wait = refused
     seconds = f"{max(wait, 0.001):.3g}"
@@ -620,7 +640,7 @@ def _audio_rate_limited(model: str, refused: tuple[str, float], request_id: str)
         f"`on_demand` on {limit}: Please try again in {seconds}s."
     )
     data = wire.error_body(message, "requests", "rate_limit_exceeded")
-    return Reply.json(429, data, request_id, {"retry-after": seconds})
+    return Reply.json(429, data, request_id, {**headers, "retry-after": seconds})
 
 
 def _chunk(data: bytes) -> bytes:
