@@ -297,9 +297,33 @@ def test_speak_writes_a_wav(emulator: GroqEmulator, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "hi.wav").read_bytes()[:4] == b"RIFF"
     assert done.stderr.startswith("wrote hi.wav (")
-    bad = _cli(["speak", "Hi", "-o", "x.wav", "--voice", "fahad"], emulator, tmp_path)
+    bad = _cli(["speak", "Hi", "-o", "hi.wav", "--voice", "fahad"], emulator, tmp_path)
     assert bad.returncode == 1
-    assert bad.stderr.startswith("error: voice 'fahad' is not one of")
+    assert bad.stderr.startswith(
+        "error: voice 'fahad' is not a voice of canopylabs/orpheus-v1-english; its voices: "
+        "autumn, diana"
+    )
+    assert (tmp_path / "hi.wav").read_bytes()[:4] == b"RIFF"  # the earlier file kept
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".wav")) == ["hi.wav"]
+
+
+def test_speak_cuts_long_text_into_pieces_and_joins_one_wav(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    """Orpheus takes about 200 characters a request (the emulator refuses more): longer
+    text is spoken a few sentences at a time and joined into one valid WAV."""
+    text = " ".join(f"Sentence number {i} is here." for i in range(30))  # 30 x 27 characters
+    done = _cli(["speak", text, "-o", "long.wav"], emulator, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("wrote long.wav (")
+    assert ", audio/wav, spoken in 5 pieces)" in done.stderr
+    with wave.open(str(tmp_path / "long.wav")) as joined:
+        seconds = joined.getnframes() / joined.getframerate()
+    # 0.06 s a character, each piece alone: the text less the 4 spaces between pieces
+    assert seconds == pytest.approx((len(text) - 4) * 0.06, abs=0.01)
+    snapshot = emulator.stats.snapshot()
+    assert snapshot["requests_by_status"] == {"200": 5}
+    assert snapshot["audio_seconds"] == pytest.approx(seconds)
 
 
 def test_transcribe_killed_with_kill_9_resumes_with_nothing_lost_or_done_twice(

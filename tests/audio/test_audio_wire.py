@@ -256,7 +256,10 @@ def test_speech_voices_defaults_and_kinds(tmp_path: Path) -> None:
     assert backend.last_request.headers["accept"] == "audio/wav"
     assert audio.save(tmp_path / "out.wav").read_bytes() == b"RIFF"
     assert repr(audio) == "SpeechAudio(audio/wav, 4 bytes)"
-    with pytest.raises(InputError, match="voice 'troy' is not one of"):
+    with pytest.raises(
+        InputError,
+        match="voice 'troy' is not a voice of canopylabs/orpheus-arabic-saudi; its voices: fahad",
+    ):
         speaker.speak_sync("hi", voice="troy")
     with pytest.raises(InputError, match="the text to speak is empty"):
         speaker.speak_sync("  ")
@@ -264,6 +267,120 @@ def test_speech_voices_defaults_and_kinds(tmp_path: Path) -> None:
         ConfigError, match=r"is a speech-to-text \(Whisper\) model, not a text-to-speech"
     ):
         GroqSpeechModel(GroqConfig(KEY, "whisper-large-v3"))
+
+
+def speaker(backend: FakeBackend) -> GroqSpeechModel:
+    config = GroqConfig(KEY, "canopylabs/orpheus-v1-english", base_url=BASE)
+    return GroqSpeechModel(config, backend)
+
+
+def test_speech_streamed_into_a_file_is_never_held_or_half_written(tmp_path: Path) -> None:
+    target = tmp_path / "out.wav"
+    backend = FakeBackend().add_stream(
+        [b"RIFF", b"1234", b"WAVE"], headers={"content-type": "audio/wav", "x-request-id": "r1"}
+    )
+    said = speaker(backend).speak_sync("Hello", to=target)
+    assert (said.data, said.path, said.size, said.request_id) == (b"", target, 12, "r1")
+    assert target.read_bytes() == b"RIFF1234WAVE"
+    assert repr(said) == f"SpeechAudio(audio/wav, 12 bytes, in {str(target)!r})"
+    assert said.save(tmp_path / "copy.wav").read_bytes() == b"RIFF1234WAVE"
+    # Cut mid-body: the typed error, the earlier file untouched, no partial file left.
+    from synaptic_core import NetworkError, PermissionDeniedError
+
+    backend.add_stream([b"RIFFxx"], headers={"content-type": "audio/wav"},
+                       error=NetworkError("connection cut", provider="groq"))  # fmt: skip
+    with pytest.raises(NetworkError):
+        speaker(backend).speak_sync("Hello again", to=target)
+    assert target.read_bytes() == b"RIFF1234WAVE"
+    # An error answer is read whole and mapped, and nothing is written.
+    refusal = {
+        "error": {
+            "message": "The model requires terms acceptance.",
+            "type": "invalid_request_error",
+            "code": "model_terms_required",
+        }
+    }
+    backend.add_stream([json.dumps(refusal)], status=403,
+                       headers={"content-type": "application/json"})  # fmt: skip
+    with pytest.raises(PermissionDeniedError, match="requires terms acceptance"):
+        speaker(backend).speak_sync("Hi", to=tmp_path / "never.wav")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.wav", "out.wav"]
+    with pytest.raises(InputError, match="to= must name a file, not the folder"):
+        speaker(backend).speak_sync("Hi", to=tmp_path)
+
+
+def test_speech_into_a_file_async_and_from_a_provider_that_holds_the_bytes(
+    tmp_path: Path,
+) -> None:
+    from synaptic_core.audio import SpeechModel, SpeechRequest
+
+    class Holding(SpeechModel):  # a plugin's model that knows nothing of ``to``
+        async def _speak(self, request: SpeechRequest) -> SpeechAudio:
+            return SpeechAudio(data=request.text.encode(), content_type="audio/wav")
+
+        def _speak_sync(self, request: SpeechRequest) -> SpeechAudio:
+            return SpeechAudio(data=request.text.encode(), content_type="audio/wav")
+
+    async def main() -> tuple[SpeechAudio, SpeechAudio]:
+        backend = FakeBackend().add_stream(
+            [b"RIFF", b"DATA"], headers={"content-type": "audio/wav"}
+        )
+        streamed = await speaker(backend).speak("Hello", to=tmp_path / "a.wav")
+        return streamed, await Holding().speak("held", to=tmp_path / "b.wav")
+
+    streamed, held = asyncio.run(main())
+    assert (tmp_path / "a.wav").read_bytes() == b"RIFFDATA"
+    assert (streamed.data, streamed.size) == (b"", 8)
+    assert (held.data, held.path, held.size) == (b"", tmp_path / "b.wav", 4)
+    assert Holding().speak_sync("x", to=tmp_path / "c.wav").path == tmp_path / "c.wav"
+    assert (tmp_path / "c.wav").read_bytes() == b"x"
+
+
+def test_speech_pieces_cut_at_sentences_then_clauses_then_words() -> None:
+    from synaptic_core.audio import speech_pieces
+
+    assert speech_pieces("One. Two!  Three?", 10) == ["One. Two!", "Three?"]
+    assert speech_pieces("short", 200) == ["short"]
+    assert speech_pieces("a, b, c, d", 5) == ["a, b,", "c, d"]
+    long = "first clause here, second clause here, third one"
+    assert speech_pieces(long, 20) == ["first clause here,", "second clause here,",
+                                       "third one"]  # fmt: skip
+    assert speech_pieces("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+    assert speech_pieces("مرحبا بك. كيف حالك؟ أنا بخير.", 12) == ["مرحبا بك.", "كيف حالك؟",
+                                                                 "أنا بخير."]  # fmt: skip
+    text = " ".join(f"Sentence number {i} is here." for i in range(30))
+    pieces = speech_pieces(text)
+    assert all(len(p) <= 200 for p in pieces)
+    assert " ".join(pieces) == text  # nothing lost, nothing added
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        speech_pieces("x", 0)
+
+
+def test_join_wav_takes_each_piece_samples_even_with_an_unknown_streamed_size(
+    tmp_path: Path,
+) -> None:
+    import struct
+    import wave
+
+    from synaptic_core.audio import join_wav
+    from synaptic_groq.emulator._audio import wav
+
+    first, second = tmp_path / "1.wav", tmp_path / "2.wav"
+    first.write_bytes(wav(0.5, rate=8_000))
+    streamed = bytearray(wav(0.25, rate=8_000))
+    streamed[40:44] = struct.pack("<I", 0xFFFFFFFF)  # a streamed WAV's unknown data size
+    second.write_bytes(bytes(streamed))
+    joined = join_wav([first, second], tmp_path / "all.wav")
+    with wave.open(str(joined)) as heard:
+        assert (heard.getframerate(), heard.getnframes()) == (8_000, 6_000)
+    other = tmp_path / "3.wav"
+    other.write_bytes(wav(0.1, rate=16_000))
+    with pytest.raises(InputError, match="differ in format"):
+        join_wav([first, other], tmp_path / "bad.wav")
+    (tmp_path / "4.wav").write_bytes(b"ID3 not a wav")
+    with pytest.raises(InputError, match=r"4\.wav is not a WAV file"):
+        join_wav([first, tmp_path / "4.wav"], tmp_path / "bad.wav")
+    assert not (tmp_path / "bad.wav").exists()
 
 
 def test_nothing_of_telemetry_loads_when_nobody_listens() -> None:

@@ -5,6 +5,7 @@ conventions name no audio operations yet), the request id and audio facts, error
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,9 @@ def emulator() -> Iterator[GroqEmulator]:
         yield running
 
 
-def test_a_transcription_and_a_speech_are_one_span_each(otel: Otel, emulator: GroqEmulator) -> None:
+def test_a_transcription_and_a_speech_are_one_span_each(
+    otel: Otel, emulator: GroqEmulator, tmp_path: Path
+) -> None:
     port = int(emulator.base_url.split(":")[2].split("/")[0])
     whisper = GroqTranscriptionModel(
         GroqConfig(KEY, "whisper-large-v3", base_url=emulator.base_url)
@@ -36,7 +39,8 @@ def test_a_transcription_and_a_speech_are_one_span_each(otel: Otel, emulator: Gr
     with whisper, voice:
         heard = whisper.transcribe_sync(wav(2.0), response_format="verbose_json")
         said = voice.speak_sync("Hello there")
-    transcription, speech = otel.spans()
+        streamed = voice.speak_sync("Hello there", to=tmp_path / "hi.wav")
+    transcription, speech, into_file = otel.spans()
     assert transcription.name == "transcription whisper-large-v3"
     assert dict(transcription.attributes or {}) == {
         "gen_ai.operation.name": "transcription",
@@ -50,6 +54,8 @@ def test_a_transcription_and_a_speech_are_one_span_each(otel: Otel, emulator: Gr
     }
     assert speech.name == "speech canopylabs/orpheus-v1-english"
     assert dict(speech.attributes or {})["synaptic.audio.output_bytes"] == len(said.data)
+    assert dict(into_file.attributes or {})["synaptic.audio.output_bytes"] == streamed.size
+    assert streamed.size == len(said.data)
     durations = otel.points()["gen_ai.client.operation.duration"]
     assert sorted(a["gen_ai.operation.name"] for a, _, _ in durations) == [
         "speech",

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from synaptic.cli._common import clean_warnings, stopped_by_signals
+
+if TYPE_CHECKING:
+    from synaptic_core.audio import SpeechModel
 
 DEFAULT_MODEL = "groq:canopylabs/orpheus-v1-english"
 
@@ -22,16 +27,47 @@ DEFAULT_MODEL = "groq:canopylabs/orpheus-v1-english"
 @click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 def speak(*, text: str, out: str, spec: str | None, voice: str | None,
           config_file: str | None) -> None:  # fmt: skip
-    """Speak TEXT ('-': standard input) into a WAV file."""
+    """Speak TEXT ('-': standard input) into a WAV file.
+
+    Text longer than the model takes at once (Orpheus: about 200 characters) is spoken
+    a few sentences at a time and joined into one file. The file is written whole:
+    an error or Ctrl-C leaves any earlier file as it was.
+    """
     from synaptic_core import load_speech_model  # noqa: PLC0415
 
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
         raise click.UsageError("the text to speak is empty")
+    target = Path(out)
+    if target.is_dir():
+        raise click.UsageError(f"-o {out!r} is a folder; name the WAV file to write")
     with stopped_by_signals(), clean_warnings():
         model = load_speech_model(spec or DEFAULT_MODEL, config_file=config_file)
         with model:
-            audio = model.speak_sync(text.strip(), voice=voice)
-        saved = audio.save(Path(out))
-    click.echo(f"wrote {saved} ({len(audio.data):,} bytes, {audio.content_type})", err=True)
+            requests = _speak(model, text, voice, target)
+    size = target.stat().st_size
+    pieces = "" if requests == 1 else f", spoken in {requests} pieces"
+    click.echo(f"wrote {target} ({size:,} bytes, audio/wav{pieces})", err=True)
+
+
+def _speak(model: SpeechModel, text: str, voice: str | None, target: Path) -> int:
+    """The text spoken into ``target``; how many requests it took."""
+    from synaptic_core.audio import join_wav, speech_pieces  # noqa: PLC0415
+
+    limit = model.max_input
+    pieces = speech_pieces(text, limit) if limit else [" ".join(text.split())]
+    if len(pieces) == 1:
+        model.speak_sync(pieces[0], voice=voice, to=target)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="synaptic-speak-") as folder:
+        spoken = []
+        for number, piece in enumerate(pieces, 1):
+            if sys.stderr.isatty():
+                click.echo(f"\rspeaking piece {number} of {len(pieces)}", err=True, nl=False)
+            spoken.append(Path(folder) / f"{number:05d}.wav")
+            model.speak_sync(piece, voice=voice, to=spoken[-1])
+        if sys.stderr.isatty():
+            click.echo("\r\x1b[K", err=True, nl=False)
+        join_wav(spoken, target)
+    return len(pieces)

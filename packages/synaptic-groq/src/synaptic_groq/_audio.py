@@ -83,6 +83,7 @@ class GroqSpeechModel(OpenAISpeechModel):
     ``speak(text, voice=...)``; the model's first documented voice by default."""
 
     provider = "groq"
+    max_input = 200  # Orpheus: "about 200 characters" a request (groq-api.md section 10)
 
     def __init__(self, config: GroqConfig, backend: Backend | None = None) -> None:
         _require_kind(config.model, "speech")
@@ -94,7 +95,7 @@ class GroqSpeechModel(OpenAISpeechModel):
         voices = VOICES.get(self.config.model)
         if voices is not None and request.voice is not None and request.voice not in voices:
             msg = (
-                f"voice {request.voice!r} is not one of {self.config.model!r}'s: "
-                f"{', '.join(voices)}"
+                f"voice {request.voice!r} is not a voice of {self.config.model}; "
+                f"its voices: {', '.join(voices)}"
             )
             raise InputError(msg)

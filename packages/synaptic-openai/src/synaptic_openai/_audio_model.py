@@ -6,6 +6,7 @@ limits (``check``) before anything is sent."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from synaptic_core import (
     Backend,
@@ -23,6 +24,7 @@ from synaptic_core.audio import (
     TranscriptionModel,
     TranscriptionRequest,
 )
+from synaptic_core.audio._files import written
 from synaptic_openai._audio_wire import multipart, parse_transcription
 from synaptic_openai._config import ChatConfig
 from synaptic_openai._model import base_headers
@@ -128,18 +130,41 @@ class OpenAISpeechModel(_AudioClient, SpeechModel):
         return HttpRequest("POST", f"{self.config.base_url}/audio/speech", headers, content,
                            request.timeout)  # fmt: skip
 
-    def _audio(self, response: HttpResponse, request: SpeechRequest) -> SpeechAudio:
+    def _audio(
+        self, response: HttpResponse, request: SpeechRequest, path: Path | None = None
+    ) -> SpeechAudio:
         checked = self._checked(response)
         kind = checked.headers.get("content-type") or f"audio/{request.response_format}"
         return SpeechAudio(
             data=checked.content,
             content_type=kind,
+            path=path,
             request_id=checked.headers.get("x-request-id"),
             rate_limit=RateLimitInfo.from_headers(checked.headers),
         )
 
     async def _speak(self, request: SpeechRequest) -> SpeechAudio:
-        return self._audio(await self.backend.send(self.http_request(request)), request)
+        if request.to is None:
+            return self._audio(await self.backend.send(self.http_request(request)), request)
+        async with self.backend.stream(self.http_request(request)) as response:
+            if not 200 <= response.status_code < 300:
+                whole = HttpResponse(response.status_code, response.headers, await response.aread())
+                return self._audio(whole, request)  # raises the typed error
+            with written(request.to) as out:
+                async for piece in response.aiter_bytes():
+                    out.write(piece)
+            return self._audio(HttpResponse(response.status_code, response.headers, b""),
+                               request, request.to)  # fmt: skip
 
     def _speak_sync(self, request: SpeechRequest) -> SpeechAudio:
-        return self._audio(self.backend.send_sync(self.http_request(request)), request)
+        if request.to is None:
+            return self._audio(self.backend.send_sync(self.http_request(request)), request)
+        with self.backend.stream_sync(self.http_request(request)) as response:
+            if not 200 <= response.status_code < 300:
+                whole = HttpResponse(response.status_code, response.headers, response.read())
+                return self._audio(whole, request)
+            with written(request.to) as out:
+                for piece in response.iter_bytes():
+                    out.write(piece)
+            return self._audio(HttpResponse(response.status_code, response.headers, b""),
+                               request, request.to)  # fmt: skip

@@ -64,9 +64,9 @@ class _AudioSpans:
         seconds = getattr(result, "duration", None)
         if isinstance(seconds, int | float):
             ended["synaptic.audio.seconds"] = float(seconds)
-        data = getattr(result, "data", None)
-        if isinstance(data, bytes):
-            ended["synaptic.audio.output_bytes"] = len(data)
+        size = getattr(result, "size", None)  # SpeechAudio: held or streamed to a file
+        if isinstance(size, int):
+            ended["synaptic.audio.output_bytes"] = size
         span.set_attributes(ended)
         span.end()
         if call.duration is not None:

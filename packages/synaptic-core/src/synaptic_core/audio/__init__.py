@@ -2,6 +2,7 @@
 return, and the base classes providers implement. Loaded on first use: a program that
 only chats never imports it."""
 
+from synaptic_core.audio._files import join_wav
 from synaptic_core.audio._models import (
     SpeechModel,
     SpeechRequest,
@@ -13,6 +14,7 @@ from synaptic_core.audio._pacing import (
     RateLimitedSpeechModel,
     RateLimitedTranscriptionModel,
 )
+from synaptic_core.audio._pieces import speech_pieces
 from synaptic_core.audio._retry import RetrySpeechModel, RetryTranscriptionModel
 from synaptic_core.audio._source import AudioInput, AudioSource
 from synaptic_core.audio._types import (
@@ -38,4 +40,6 @@ __all__ = [
     "TranscriptionRequest",
     "TranscriptionSegment",
     "TranscriptionWord",
+    "join_wav",
+    "speech_pieces",
 ]

@@ -9,8 +9,10 @@ check the arguments once, so every provider refuses the same mistakes the same w
 from __future__ import annotations
 
 import abc
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from synaptic_core._errors import InputError
@@ -49,6 +51,7 @@ class SpeechRequest:
     sample_rate: int | None = None
     speed: float | None = None
     timeout: float | None = None
+    to: Path | None = None  # stream the audio into this file instead of holding it
 
 
 def _request(
@@ -198,7 +201,14 @@ class TranscriptionModel(abc.ABC):
 
 
 class SpeechModel(abc.ABC):
-    """Text to speech: ``speak`` returns ``SpeechAudio`` (``.save(path)`` writes it)."""
+    """Text to speech: ``speak`` returns ``SpeechAudio`` (``.save(path)`` writes it).
+    ``max_input``: the most characters one request takes, where the provider says
+    (``speech_pieces`` cuts longer text)."""
+
+    @property
+    def max_input(self) -> int | None:
+        """None: the provider names no limit."""
+        return None
 
     async def speak(
         self,
@@ -209,15 +219,20 @@ class SpeechModel(abc.ABC):
         sample_rate: int | None = None,
         speed: float | None = None,
         timeout: float | None = None,
+        to: str | os.PathLike[str] | None = None,
     ) -> SpeechAudio:
-        """``text`` spoken by ``voice`` (the model's default when None)."""
+        """``text`` spoken by ``voice`` (the model's default when None). With ``to``, the
+        audio is streamed into that file as it arrives (replaced whole, never half
+        written) and not held: the answer's ``path`` names the file, ``data`` is empty.
+        """
         request = _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
-                          speed=speed, timeout=timeout)  # fmt: skip
+                          speed=speed, timeout=timeout, to=to)  # fmt: skip
         if not LISTENERS:
-            return await self._speak(request)
+            return _finished(request, await self._speak(request))
         from synaptic_core.telemetry._audio import observe  # noqa: PLC0415
 
-        return await observe(self, "speech", request, lambda: self._speak(request))
+        spoken = await observe(self, "speech", request, lambda: self._speak(request))
+        return _finished(request, spoken)
 
     def speak_sync(
         self,
@@ -228,15 +243,17 @@ class SpeechModel(abc.ABC):
         sample_rate: int | None = None,
         speed: float | None = None,
         timeout: float | None = None,
+        to: str | os.PathLike[str] | None = None,
     ) -> SpeechAudio:
         """Blocking ``speak``."""
         request = _speech(text, voice, response_format=response_format, sample_rate=sample_rate,
-                          speed=speed, timeout=timeout)  # fmt: skip
+                          speed=speed, timeout=timeout, to=to)  # fmt: skip
         if not LISTENERS:
-            return self._speak_sync(request)
+            return _finished(request, self._speak_sync(request))
         from synaptic_core.telemetry._audio import observe_sync  # noqa: PLC0415
 
-        return observe_sync(self, "speech", request, lambda: self._speak_sync(request))
+        spoken = observe_sync(self, "speech", request, lambda: self._speak_sync(request))
+        return _finished(request, spoken)
 
     @abc.abstractmethod
     async def _speak(self, request: SpeechRequest) -> SpeechAudio:
@@ -253,7 +270,21 @@ class SpeechModel(abc.ABC):
         """Release connections, async."""
 
 
-def _speech(text: str, voice: str | None, **options: object) -> SpeechRequest:
+def _speech(
+    text: str, voice: str | None, *, to: str | os.PathLike[str] | None, **options: object
+) -> SpeechRequest:
     if not isinstance(text, str) or not text.strip():
         raise InputError("the text to speak is empty")
-    return SpeechRequest(text, voice, **options)  # type: ignore[arg-type]
+    path = None if to is None else Path(to)
+    if path is not None and path.is_dir():
+        msg = f"to= must name a file, not the folder {str(path)!r}"
+        raise InputError(msg)
+    return SpeechRequest(text, voice, to=path, **options)  # type: ignore[arg-type]
+
+
+def _finished(request: SpeechRequest, spoken: SpeechAudio) -> SpeechAudio:
+    """A provider that does not stream into ``to`` held the audio: save it there."""
+    if request.to is None or spoken.path is not None:
+        return spoken
+    spoken.save(request.to)
+    return spoken.model_copy(update={"path": request.to, "data": b""})

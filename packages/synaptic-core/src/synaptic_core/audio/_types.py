@@ -79,23 +79,41 @@ class Transcription(BaseModel):
 
 class SpeechAudio(BaseModel):
     """Audio made from text: the bytes, their content type (``audio/wav``), and the
-    request's facts."""
+    request's facts. Spoken with ``to=``, the audio went straight to ``path`` and
+    ``data`` is empty (``size`` counts either)."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     data: bytes
     content_type: str
+    path: Path | None = None
     request_id: str | None = None
     rate_limit: RateLimitInfo | None = None
     provider_metadata: dict[str, Any] = Field(default_factory=dict)
 
     def __repr__(self) -> str:  # never the whole audio in a log line
-        return f"SpeechAudio({self.content_type}, {len(self.data):,} bytes)"
+        where = "" if self.path is None else f", in {str(self.path)!r}"
+        return f"SpeechAudio({self.content_type}, {self.size:,} bytes{where})"
+
+    @property
+    def size(self) -> int:
+        """The audio's bytes, held or in ``path``."""
+        if self.path is not None and not self.data:
+            try:
+                return self.path.stat().st_size
+            except OSError:
+                return 0
+        return len(self.data)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the audio to ``path`` (replaced whole: written beside it, then moved)."""
+        from synaptic_core.audio._files import copy_whole, written  # noqa: PLC0415
+
         target = Path(path)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_bytes(self.data)
-        partial.replace(target)
+        if self.path is not None and not self.data:
+            if self.path.resolve() == target.resolve():
+                return target
+            return copy_whole(self.path, target)
+        with written(target) as out:
+            out.write(self.data)
         return target

@@ -14,6 +14,12 @@ class AudioWrapper:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model!r})"
 
+    @property
+    def max_input(self) -> int | None:
+        """The wrapped speech model's (``SpeechModel.max_input``)."""
+        found: int | None = getattr(self.model, "max_input", None)
+        return found
+
     def __enter__(self) -> Any:
         return self
 
