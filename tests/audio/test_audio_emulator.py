@@ -364,6 +364,67 @@ def test_transcribe_killed_with_kill_9_resumes_with_nothing_lost_or_done_twice(
     assert emulator.stats.snapshot()["requests"] - sent_before == 40 - len(done_before)
 
 
+def test_transcribe_into_json_lines_killed_torn_and_resumed(
+    emulator: GroqEmulator, tmp_path: Path
+) -> None:
+    """``--jsonl``: a line per file, appended as each finishes; after ``kill -9`` and a
+    torn last line, the rerun cuts the torn line, skips the finished files, and ends
+    with one line per file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = [f"c{i:02d}.wav" for i in range(40)]
+    for name in names:
+        (tmp_path / name).write_bytes(wav(0.2))
+    config = tmp_path / "synaptic.toml"
+    config.write_text('[profiles.w]\nprovider = "groq"\nmodel = "whisper-large-v3-turbo"\n'
+                      "[profiles.w.limits]\nrequests_per_minute = 30\n")  # fmt: skip
+    lines = tmp_path / "all.jsonl"
+    args = ["transcribe", *names, "--jsonl", "all.jsonl", "-f", "srt", "-m", "w",
+            "-C", str(config), "--jobs", "4"]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url, SYNAPTIC_HOME=str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-m", "synaptic", *args], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not lines.exists() or lines.read_bytes().count(b"\n") < 32:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    before = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert 32 <= len(before) < 40
+    first = before[0]
+    assert first["text"] == f" Emulated transcript of {first['file']} (0.2 seconds)."
+    assert first["srt"].startswith("1\n00:00:00,000 --> 00:00:00,200\nEmulated transcript")
+    left = sorted(set(names) - {b["file"] for b in before})
+    with lines.open("a") as torn:  # a write cut by kill -9
+        torn.write(f'{{"file": "{left[0]}", "te')
+    sent_before = emulator.stats.snapshot()["requests"]
+    again = _cli(args, emulator, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "all.jsonl: cut off a last line left half-written" in again.stderr
+    assert f"resuming: {len(before)} of 40 already in all.jsonl" in again.stderr
+    after = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert after[: len(before)] == before  # finished lines untouched
+    assert sorted(a["file"] for a in after) == names  # each file exactly once
+    assert emulator.stats.snapshot()["requests"] - sent_before == 40 - len(before)
+    # Where results go is said once; a file that is not such output is refused.
+    both = _cli(["transcribe", "c00.wav", "--jsonl", "x.jsonl", "-o", "out"], emulator, tmp_path)
+    assert both.returncode == 2
+    assert "-o and --jsonl both name where results go: give one" in both.stderr
+    (tmp_path / "notes.jsonl").write_text("hello\n")
+    foreign = _cli(["transcribe", "c00.wav", "--jsonl", "notes.jsonl"], emulator, tmp_path)
+    assert foreign.returncode == 1
+    assert foreign.stderr.startswith(
+        "error: notes.jsonl line 1 is not a `synaptic transcribe --jsonl` line"
+    )
+    assert (tmp_path / "notes.jsonl").read_text() == "hello\n"
+
+
 def test_transcribe_shows_one_counting_line_on_a_terminal(
     emulator: GroqEmulator, tmp_path: Path
 ) -> None:

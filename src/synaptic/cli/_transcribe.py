@@ -5,8 +5,11 @@ at a time (``--jobs``) and each result goes to its own file in the folder ``-o O
 (default: beside each input), named after the input with the format's extension;
 a result is written whole (beside, then moved into place), so a run stopped by Ctrl-C
 or ``kill -9`` is resumed by running it again: files whose result exists are skipped,
-nothing is done twice. ``-f srt`` / ``vtt`` build subtitles from ``verbose_json``
-segments (Groq answers neither itself).
+nothing is done twice. ``--jsonl OUT.jsonl`` puts every result in one file instead, a
+JSON line per input (``file`` plus the result) appended as each finishes; a torn last
+line (``kill -9`` mid-write) is cut off on the next run and its file done again.
+``-f srt`` / ``vtt`` build subtitles from ``verbose_json`` segments (Groq answers
+neither itself).
 """
 
 from __future__ import annotations
@@ -26,6 +29,17 @@ EXTENSIONS = {"text": ".txt", "json": ".json", "verbose_json": ".json", "srt": "
               "vtt": ".vtt"}  # fmt: skip
 DEFAULT_MODEL = "groq:whisper-large-v3-turbo"
 TRANSLATE_MODEL = "groq:whisper-large-v3"
+
+
+def fields(heard: Any, form: str) -> dict[str, Any]:
+    """A transcription as one JSON line's fields (``--jsonl``)."""
+    if form == "verbose_json":
+        data: dict[str, Any] = heard.model_dump(mode="json", exclude={"rate_limit"})
+        return data
+    found: dict[str, Any] = {"text": heard.text, "request_id": heard.request_id}
+    if form in ("srt", "vtt"):
+        found[form] = render(heard, form)
+    return found
 
 
 def render(heard: Any, form: str) -> str:
@@ -101,6 +115,8 @@ def _target(source: Path, out: Path | None, form: str) -> Path:
     type=click.Path(),
     help="One file: write it here. Many files: a folder for their results.",
 )
+@click.option("--jsonl", "jsonl", type=click.Path(dir_okay=False), metavar="OUT.jsonl",
+              help="Every result in this one file, a JSON line per input (resumable).")  # fmt: skip
 @click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 @click.option(
     "--jobs",
@@ -118,6 +134,7 @@ def transcribe(
     prompt: str | None,
     form: str,
     out: str | None,
+    jsonl: str | None,
     config_file: str | None,
     jobs: int,
 ) -> None:
@@ -126,6 +143,8 @@ def transcribe(
 
     if translate and language:
         raise click.UsageError("--language is for transcription; a translation is English")
+    if jsonl is not None and out is not None:
+        raise click.UsageError("-o and --jsonl both name where results go: give one")
     spec = spec or (TRANSLATE_MODEL if translate else DEFAULT_MODEL)
     wire = "verbose_json" if form in ("srt", "vtt", "verbose_json") else "json"
     options: dict[str, Any] = {"response_format": wire, "prompt": prompt}
@@ -135,6 +154,12 @@ def transcribe(
         model = load_transcription_model(spec, config_file=config_file)
         call = model.translate_sync if translate else model.transcribe_sync
         with model:
+            if jsonl is not None:
+                from synaptic.cli._transcribe_lines import into_lines  # noqa: PLC0415
+
+                into_lines(list(dict.fromkeys(files)), call, options, form=form,
+                           path=Path(jsonl), jobs=jobs)  # fmt: skip
+                return
             if len(files) == 1 and (out is None or not Path(out).is_dir()):
                 text = render(call(files[0], **options), form)
                 if out is None:

@@ -1,0 +1,104 @@
+"""``synaptic transcribe --jsonl OUT.jsonl``: every result in one file, a JSON line per
+input (``{"file": ..., "text": ..., ...}``), appended in the order files finish.
+
+Resumable like ``synaptic batch``: a line is appended whole (one ``write`` of the line
+and its newline), so after Ctrl-C or ``kill -9`` the file holds finished files only,
+and running the same command again skips them. A last line without its newline (cut
+mid-write) is removed first and its file done again. Failed files get no line: the
+next run retries them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import click
+
+from synaptic.cli._common import one_line
+from synaptic.cli._transcribe import Progress, fields
+
+
+def _finished(path: Path) -> set[str]:
+    """The inputs that already have a line; a torn last line is cut off."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return set()
+    except OSError as error:
+        msg = f"cannot read {path}: {error.strerror or error}"
+        raise click.ClickException(msg) from None
+    whole = data.rfind(b"\n") + 1
+    if whole < len(data):
+        with path.open("r+b") as torn:
+            torn.truncate(whole)
+        click.echo(f"{path}: cut off a last line left half-written", err=True)
+    done: set[str] = set()
+    for number, raw in enumerate(data[:whole].splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("file"), str):
+            msg = (
+                f"{path} line {number} is not a `synaptic transcribe --jsonl` line (a JSON "
+                'object with "file"); name a new file or that file\'s own output'
+            )
+            raise click.ClickException(msg)
+        done.add(record["file"])
+    return done
+
+
+def _append(fd: int, record: dict[str, Any]) -> None:
+    """One whole line, or none: a failed write (a full disk) is cut back off."""
+    line = memoryview((json.dumps(record, ensure_ascii=False) + "\n").encode())
+    before = os.fstat(fd).st_size
+    try:
+        while line:
+            line = line[os.write(fd, line) :]
+    except OSError:
+        os.ftruncate(fd, before)
+        raise
+
+
+def into_lines(
+    files: list[str], call: Any, options: dict[str, Any], *, form: str, path: Path, jobs: int
+) -> None:
+    """Each input not yet in ``path`` transcribed, its line appended as it finishes."""
+    done = _finished(path)
+    todo = [f for f in files if f not in done]
+    skipped = len(files) - len(todo)
+    if skipped:
+        click.echo(f"resuming: {skipped} of {len(files)} already in {path}", err=True)
+    failed = 0
+    progress = Progress(len(files), skipped)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as error:
+        msg = f"cannot write {path}: {error.strerror or error}"
+        raise click.ClickException(msg) from None
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            running = {pool.submit(call, name, **options): name for name in todo}
+            for future in as_completed(running):
+                name = running[future]
+                try:
+                    _append(fd, {"file": name, **fields(future.result(), form)})
+                except Exception as error:  # each file's own failure, said; the rest go on
+                    failed += 1
+                    progress.line(f"{name}: error: {one_line(error)}")
+                    continue
+                progress.done(Path(name), path)
+    finally:
+        os.close(fd)
+    progress.end()
+    if failed:
+        click.echo(f"{failed} of {len(files)} failed; run the same command again to retry them",
+                   err=True)  # fmt: skip
+        sys.exit(1)
