@@ -26,27 +26,15 @@ from Redis still pace at the organisation's rate together; it tries Redis again 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import threading
 import time
-import warnings
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
-from synaptic_core import ConfigError, NetworkError, RateLimitInfo, RequestTooLargeError
+from synaptic_core import RateLimitInfo, RequestTooLargeError
 from synaptic_core.pacing import Limits, LocalRateLimiter, Reservation, budget_wait_error
-from synaptic_redis._resp import (
-    Arg,
-    AsyncClient,
-    Endpoint,
-    ReplyError,
-    StoreError,
-    SyncClient,
-    TlsHandshakeError,
-    parse_url,
-    public_url,
-)
+from synaptic_redis._link import StoreLink
+from synaptic_redis._resp import Arg, AsyncClient, Endpoint, SyncClient
 from synaptic_redis._script import SCRIPT, SHA, WORKER_WINDOW
 
 _NAMES = {"r": "requests", "t": "tokens"}
@@ -62,35 +50,6 @@ def _too_large(tokens: int, limit: float, period: float) -> RequestTooLargeError
         "lower max_tokens or shorten the prompt"
     )
     return RequestTooLargeError(msg, code="rate_limit_exceeded")
-
-
-def _diagnosis(error: StoreError, *, has_password: bool) -> tuple[str, str, bool]:
-    """What the store did, what to check, and whether it is a setting (a wrong URL or
-    password: it will not pass by itself, unlike an outage)."""
-    text = str(error)
-    if isinstance(error, TlsHandshakeError):
-        return (
-            f"did not complete a TLS handshake ({error})",
-            "rediss:// is Redis over TLS: for a server without TLS use redis://",
-            True,
-        )
-    if isinstance(error, ReplyError) and (
-        error.code in ("NOAUTH", "WRONGPASS") or "unauthenticated" in text
-    ):
-        what = "refused the password in the store URL" if has_password else "needs a password"
-        return (
-            f"{what} ({error.code if error.code != 'ERR' else 'NOAUTH'})",
-            "give it in the store URL as redis://:PASSWORD@HOST:PORT/0 or "
-            "redis://USER:PASSWORD@HOST:PORT/0",
-            True,
-        )
-    if isinstance(error, ReplyError):
-        return (
-            f"refused the update ({error})",
-            "a replica after a failover? point the store at the primary",
-            False,
-        )
-    return f"is unreachable ({error})", "check that Redis runs there", False
 
 
 class _Fallback(LocalRateLimiter):
@@ -196,15 +155,12 @@ class RedisRateLimiter:
     ) -> None:
         self.limits = limits
         self.url = url or limits.store or "redis://127.0.0.1:6379/0"
-        try:
-            self.endpoint: Endpoint = parse_url(self.url, timeout=timeout)
-        except ValueError as error:
-            raise ConfigError(str(error)) from None
+        self.link = StoreLink(self.url, on_outage=on_outage, retry_interval=retry_interval,
+                              timeout=timeout, clock=clock)  # fmt: skip
+        self.endpoint: Endpoint = self.link.endpoint
         self.header_periods = header_periods
         self.on_outage = on_outage
         self.retry_interval = retry_interval
-        self._sync = SyncClient(self.endpoint)
-        self._async = AsyncClient(self.endpoint)
         self._conf = json.dumps(
             {
                 k: v
@@ -220,18 +176,22 @@ class RedisRateLimiter:
         self.local = _Fallback(limits, clock=clock, header_periods=header_periods)
         self._clock = clock
         self._lock = threading.Lock()
-        self._down_until: float | None = None
-        self._warned = False
-        self._outages = 0  # outages begun: the fallback restarts empty at each
         self._restarted: dict[str, int] = {}  # key -> the outage its fallback started in
         self._shares: dict[str, float] = {}  # key -> 1 / workers, as last reserved
-        self._worker = (os.getpid(), secrets.token_hex(6))
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter({self._public_url()!r})"
 
     def _public_url(self) -> str:
-        return public_url(self.url)  # never a password
+        return self.link.public_url()  # never a password
+
+    @property
+    def _sync(self) -> SyncClient:
+        return self.link.sync
+
+    @property
+    def _async(self) -> AsyncClient:
+        return self.link.async_
 
     @staticmethod
     def redis_key(key: str) -> str:
@@ -244,10 +204,7 @@ class RedisRateLimiter:
     @property
     def worker(self) -> str:
         """This process's id among the budget's workers (a fork gets its own)."""
-        pid, token = self._worker
-        if pid != os.getpid():
-            self._worker = pid, token = os.getpid(), secrets.token_hex(6)
-        return f"{pid}-{token}"
+        return self.link.worker
 
     def share(self, key: str) -> float:
         """This process's share of ``key``'s budget, as Redis last said (1: unknown)."""
@@ -255,17 +212,12 @@ class RedisRateLimiter:
 
     def close(self) -> None:
         """Close the idle connections (sync and async); the limiter stays usable."""
-        self._sync.close()
-        self._async.close()
+        self.link.close()
 
     async def aclose(self) -> None:
         self.close()
 
     # --- talking to Redis, or falling back ----------------------------------------------
-
-    def _available(self) -> bool:
-        with self._lock:
-            return self._down_until is None or self._clock() >= self._down_until
 
     def _command(self, key: str, args: tuple[Arg, ...]) -> list[Arg]:
         """``EVALSHA``'s arguments after the SHA: the keys, the operation (``args[0]``),
@@ -274,79 +226,17 @@ class RedisRateLimiter:
 
     def _call(self, key: str, *args: Arg) -> list[str] | None:
         """Run the script (blocking); None when Redis is away and the local budget answers."""
-        if not self._available():
-            return None
-        command = self._command(key, args)
-        try:
-            try:
-                reply = self._sync.call("EVALSHA", SHA, *command)
-            except ReplyError as error:
-                if error.code != "NOSCRIPT":
-                    raise
-                reply = self._sync.call("EVAL", SCRIPT, *command)  # loads it too
-        except StoreError as error:
-            self._outage(error)
-            return None
-        return self._recovered(reply)
+        return self.link.call(SCRIPT, SHA, self._command(key, args))
 
     async def _acall(self, key: str, *args: Arg) -> list[str] | None:
         """``_call`` without blocking the event loop."""
-        if not self._available():
-            return None
-        command = self._command(key, args)
-        try:
-            try:
-                reply = await self._async.call("EVALSHA", SHA, *command)
-            except ReplyError as error:
-                if error.code != "NOSCRIPT":
-                    raise
-                reply = await self._async.call("EVAL", SCRIPT, *command)
-        except StoreError as error:
-            self._outage(error)
-            return None
-        return self._recovered(reply)
-
-    def _outage(self, error: StoreError) -> None:
-        """Any store error is an outage: fall back (warning once), or raise NetworkError."""
-        public = self._public_url()
-        what, hint, setting = _diagnosis(error, has_password=bool(self.endpoint.password))
-        if self.on_outage == "raise":
-            msg = (
-                f"the rate-limit store {public} {what}; {hint}, or pace with this "
-                "process's share of the budget meanwhile (on_outage='local')"
-            )
-            raise NetworkError(msg) from None
-        with self._lock:
-            if self._down_until is None:
-                self._outages += 1
-            self._down_until = self._clock() + self.retry_interval
-            first = not self._warned
-            self._warned = True
-        if first:
-            then = (
-                f"pacing in this process alone, other processes not counted (fix it: {hint})"
-                if setting
-                else f"pacing with this process's share of the budget until it is back ({hint})"
-            )
-            warnings.warn(
-                f"the rate-limit store {public} {what}; {then}",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-
-    def _recovered(self, reply: Any) -> list[str]:
-        with self._lock:
-            if self._down_until is not None:
-                self._down_until = None
-                self._warned = False  # warn again at the next outage
-        items = reply if isinstance(reply, list) else [reply]
-        return [item.decode() if isinstance(item, bytes) else str(item) for item in items]
+        return await self.link.acall(SCRIPT, SHA, self._command(key, args))
 
     def _fallback(self, key: str) -> _Fallback:
         """The local budget, restarted empty at this process's share once per outage."""
         with self._lock:
-            if self._restarted.get(key) != self._outages:
-                self._restarted[key] = self._outages
+            if self._restarted.get(key) != self.link.outages:
+                self._restarted[key] = self.link.outages
                 self.local.restart(key, self.share(key))
         return self.local
 
