@@ -97,13 +97,21 @@ def test_a_profiles_limits_pace_audio_loaded_by_name() -> None:
     assert isinstance(model, RetryTranscriptionModel)
     assert isinstance(model.model, RateLimitedTranscriptionModel)
     again = synaptic.load_transcription_model(
+        "groq:whisper-large-v3-turbo", environ=env,
+        limits={"requests_per_minute": 20, "audio_seconds_per_hour": 7200},
+    )  # fmt: skip
+    assert again.model.budget is model.model.budget  # one budget per limits, key and model
+    other_model = synaptic.load_transcription_model(
         "groq:whisper-large-v3", environ=env,
         limits={"requests_per_minute": 20, "audio_seconds_per_hour": 7200},
     )  # fmt: skip
-    assert again.model.budget is model.model.budget  # one budget per set of limits
-    with pytest.raises(ConfigError, match="audio budgets are kept in this process only"):
+    assert other_model.model.budget is not model.model.budget  # Groq's limits are per model
+    shared = synaptic.load_transcription_model("groq:whisper-large-v3", environ=env,
+                                               limits={"store": "redis://127.0.0.1:1"})  # fmt: skip
+    assert type(shared.model.budget).__name__ == "RedisAudioBudget"  # connects on first use
+    with pytest.raises(ConfigError, match=r"no installed store for memcached:// URLs"):
         synaptic.load_transcription_model("groq:whisper-large-v3", environ=env,
-                                          limits={"store": "redis://127.0.0.1:1"})  # fmt: skip
+                                          limits={"store": "memcached://x"})  # fmt: skip
 
 
 def test_the_emulator_answers_429_past_its_audio_limits_and_the_budget_avoids_them() -> None:

@@ -327,28 +327,34 @@ _AUDIO_BUDGETS: dict[str, Any] = {}
 
 
 def _audio_paced(kind: str, model: Any, limits: Any, label: str) -> Any:
-    """``model`` behind its profile's audio budget: one ``AudioBudget`` per set of limits
-    in this process (every model loaded with the same limits shares it)."""
+    """``model`` behind its profile's audio budget: one per set of limits, API key and
+    model (Groq's audio limits are per model) in this process, or the budget in the
+    store ``limits.store`` names, shared with every process that names it."""
     from synaptic_core.audio import (  # noqa: PLC0415
         AudioBudget,
         RateLimitedSpeechModel,
         RateLimitedTranscriptionModel,
     )
+    from synaptic_core.audio._pacing import audio_budget_key  # noqa: PLC0415
 
     limits = _limits(limits, label)
-    if limits.store is not None:
-        msg = f"limits for {label!r}: audio budgets are kept in this process only (no store)"
-        raise ConfigError(msg)
-    key = limits.model_dump_json()
-    budget = _AUDIO_BUDGETS.get(key)
+    key = audio_budget_key(model, limits.budget)
+    found = f"{limits.model_dump_json()} {key}"
+    budget = _AUDIO_BUDGETS.get(found)
     if budget is None:
-        budget = _AUDIO_BUDGETS[key] = AudioBudget(
-            requests_per_minute=limits.requests_per_minute,
-            requests_per_day=limits.requests_per_day,
-            audio_seconds_per_hour=limits.audio_seconds_per_hour,
-            audio_seconds_per_day=limits.audio_seconds_per_day,
-            max_wait=limits.max_wait,
-        )
+        if limits.store is not None and not limits.store.startswith("memory:"):
+            from synaptic_core.pacing._stores import audio_budget_for  # noqa: PLC0415
+
+            budget = audio_budget_for(limits, key=key)
+        else:
+            budget = AudioBudget(
+                requests_per_minute=limits.requests_per_minute,
+                requests_per_day=limits.requests_per_day,
+                audio_seconds_per_hour=limits.audio_seconds_per_hour,
+                audio_seconds_per_day=limits.audio_seconds_per_day,
+                max_wait=limits.max_wait,
+            )
+        _AUDIO_BUDGETS[found] = budget
     wrapper = RateLimitedTranscriptionModel if kind == "transcription" else RateLimitedSpeechModel
     return wrapper(model, budget)
 

@@ -14,10 +14,11 @@ model it is given to; thread-safe, so ``synaptic transcribe``'s workers share it
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from synaptic_core._errors import RateLimitError
 from synaptic_core.audio._models import (
@@ -71,6 +72,32 @@ class AudioBudget:
         self._seconds = [Bucket.full(float(n), period, now) for n, period in seconds if n]
         self._started = True
 
+    def restart_shared(self, share: float) -> None:
+        """Start again at ``share`` of every limit (a shared store went away: this
+        process's part of the budget). The per-minute and per-hour buckets start empty,
+        never full, so nothing bursts; the per-day ones full at their share."""
+        with self._lock:
+            now = self.clock()
+            requests, seconds = self._limits
+            self._requests = [
+                Bucket(n * share, period, n * share if period >= DAY else 0.0, now)
+                for n, period in requests
+                if n
+            ]
+            self._seconds = [
+                Bucket(n * share, period, n * share if period >= DAY else 0.0, now)
+                for n, period in seconds
+                if n
+            ]
+            self._started = True
+
+    async def areserve(self, seconds: float) -> float:
+        """``reserve`` for async code (in this process, nothing to wait on)."""
+        return self.reserve(seconds)
+
+    async def arefund(self, seconds: float) -> None:
+        self.refund(seconds)
+
     def refund(self, seconds: float) -> None:
         """Give back what a request took: the server refused it (a 429), so it spent
         nothing there; the retry that follows reserves again."""
@@ -119,11 +146,34 @@ class AudioBudget:
             return wait + WAIT_MARGIN if wait > 0 else 0.0
 
 
+def audio_budget_key(model: Any, budget: str | None = None) -> str:
+    """``audio:provider:key-hash:model`` (the key itself never leaves this function), or
+    ``audio:budget:NAME`` when a profile names a shared budget."""
+    if budget:
+        return f"audio:budget:{budget}"
+    config = getattr(model, "config", None)
+    provider = getattr(model, "provider", None) or type(model).__name__
+    secret: Any = getattr(config, "api_key", None)
+    text = str(secret.get_secret_value()) if hasattr(secret, "get_secret_value") else ""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16] if text else "nokey"
+    return f"audio:{provider}:{digest}:{getattr(config, 'model', '')}"
+
+
+class SharedAudioBudget(Protocol):
+    """What the wrappers need from a budget: ``AudioBudget`` in this process, or a
+    store's (``synaptic_redis.RedisAudioBudget``) shared by every process naming it."""
+
+    def reserve(self, seconds: float) -> float: ...
+    def refund(self, seconds: float) -> None: ...
+    async def areserve(self, seconds: float) -> float: ...
+    async def arefund(self, seconds: float) -> None: ...
+
+
 class _Paced(AudioWrapper):
     def __init__(
         self,
         model: Any,
-        budget: AudioBudget,
+        budget: AudioBudget | SharedAudioBudget,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         sleep_sync: Callable[[float], None] = time.sleep,
@@ -144,13 +194,13 @@ class RateLimitedTranscriptionModel(_Paced, TranscriptionModel):
 
     async def _transcribe(self, request: TranscriptionRequest) -> Transcription:
         seconds = self._seconds(request)
-        wait = self.budget.reserve(seconds)
+        wait = await self.budget.areserve(seconds)
         if wait > 0:
             await self.sleep(wait)
         try:
             return await self.model._transcribe(request)
         except RateLimitError:
-            self.budget.refund(seconds)  # refused: a retry reserves again, not twice
+            await self.budget.arefund(seconds)  # refused: a retry reserves again, not twice
             raise
 
     def _transcribe_sync(self, request: TranscriptionRequest) -> Transcription:
@@ -172,7 +222,7 @@ class RateLimitedSpeechModel(_Paced, SpeechModel):
     model: SpeechModel
 
     async def _speak(self, request: SpeechRequest) -> SpeechAudio:
-        wait = self.budget.reserve(0.0)
+        wait = await self.budget.areserve(0.0)
         if wait > 0:
             await self.sleep(wait)
         return await self.model._speak(request)

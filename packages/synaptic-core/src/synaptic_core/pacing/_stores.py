@@ -27,12 +27,20 @@ StoreFactory = Callable[..., RateLimiter]
 
 
 class StoreHookSpecs:
-    """The hook a store plugin implements."""
+    """The hooks a store plugin implements (either or both)."""
 
     @hookspec
     def synaptic_register_stores(self, register: Callable[[str, StoreFactory], None]) -> None:
         """Call ``register(scheme, factory)``; ``factory(limits, header_periods=...)``
         returns the store's ``RateLimiter``."""
+
+    @hookspec
+    def synaptic_register_audio_stores(
+        self, register: Callable[[str, Callable[..., Any]], None]
+    ) -> None:
+        """Call ``register(scheme, factory)``; ``factory(limits, key=...)`` returns the
+        store's audio budget (``synaptic_core.audio._pacing.SharedAudioBudget``) for the
+        budget ``key`` (``provider:key-hash:model``)."""
 
 
 def limiter_for(
@@ -43,6 +51,18 @@ def limiter_for(
     store = limits.store
     if store is None or store.startswith("memory:"):
         return LocalRateLimiter(limits, header_periods=header_periods, saved=saved)
+    factory = _factory(store, "synaptic_register_stores", "")
+    limiter: RateLimiter = factory(limits, header_periods=header_periods)
+    return limiter
+
+
+def audio_budget_for(limits: Limits, *, key: str) -> Any:
+    """The audio budget in the store ``limits.store`` names (not ``memory:``)."""
+    assert limits.store is not None
+    return _factory(limits.store, "synaptic_register_audio_stores", "audio ")(limits, key=key)
+
+
+def _factory(store: str, hook: str, what: str) -> Any:
     scheme = store.split(":", 1)[0]
     points = [e for e in metadata.entry_points(group=STORES_GROUP) if e.name == scheme]
     if not points:
@@ -55,11 +75,10 @@ def limiter_for(
     manager = pluggy.PluginManager(PROJECT)
     manager.add_hookspecs(StoreHookSpecs)
     manager.register(module)
-    found: dict[str, StoreFactory] = {}
-    manager.hook.synaptic_register_stores(register=found.__setitem__)
-    factory: Any = found.get(scheme)
+    found: dict[str, Any] = {}
+    getattr(manager.hook, hook)(register=found.__setitem__)
+    factory = found.get(scheme)
     if factory is None:
-        msg = f"the {scheme!r} store plugin registered no {scheme!r} store"
+        msg = f"the {scheme!r} store plugin registered no {scheme!r} {what}store"
         raise ConfigError(msg)
-    limiter: RateLimiter = factory(limits, header_periods=header_periods)
-    return limiter
+    return factory

@@ -1,0 +1,138 @@
+"""``RedisAudioBudget``: Groq's audio limits (requests per minute and day, audio seconds
+per hour and day) as one budget for every process and machine that names the store.
+
+``synaptic_core.audio.AudioBudget``'s arithmetic done by one Lua script call per
+reservation (``_audio_script``), on the Redis server's clock; the budget is a hash,
+``synaptic:audio:<provider>:<sha256 of the key, 16 hex>:<model>``, and the API key
+never reaches Redis. An outage warns once and paces with a local ``AudioBudget`` at
+this process's last known share (1 / the workers that reserved in the last minute),
+its per-minute and per-hour buckets starting empty (no burst); Redis is tried again
+after ``retry_interval`` seconds. ``on_outage="raise"`` raises ``NetworkError``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from synaptic_core import RateLimitError
+from synaptic_core.audio import AudioBudget
+from synaptic_core.audio._pacing import MIN_BILLED, WAIT_MARGIN
+from synaptic_core.pacing import Limits
+from synaptic_redis._audio_script import AUDIO_SCRIPT, AUDIO_SHA
+from synaptic_redis._link import StoreLink
+from synaptic_redis._resp import Arg
+from synaptic_redis._script import WORKER_WINDOW
+
+_PER = {60: "minute", 3600: "hour", 86_400: "day"}
+
+
+class RedisAudioBudget:
+    """An audio budget in Redis: ``reserve(seconds)`` answers the wait before sending."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        *,
+        key: str,
+        url: str | None = None,
+        on_outage: Literal["local", "raise"] = "local",
+        retry_interval: float = 1.0,
+        timeout: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = limits
+        self.key = key
+        self.link = StoreLink(url or limits.store or "redis://127.0.0.1:6379/0",
+                              on_outage=on_outage, retry_interval=retry_interval,
+                              timeout=timeout, clock=clock)  # fmt: skip
+        capacities = {
+            "r:60": limits.requests_per_minute,
+            "r:86400": limits.requests_per_day,
+            "s:3600": limits.audio_seconds_per_hour,
+            "s:86400": limits.audio_seconds_per_day,
+        }
+        self._conf = json.dumps({k: v for k, v in capacities.items() if v is not None})
+        self.max_wait = limits.max_wait
+        self.local = AudioBudget(
+            requests_per_minute=limits.requests_per_minute,
+            requests_per_day=limits.requests_per_day,
+            audio_seconds_per_hour=limits.audio_seconds_per_hour,
+            audio_seconds_per_day=limits.audio_seconds_per_day,
+            max_wait=limits.max_wait,
+            clock=clock,
+        )
+        self._lock = threading.Lock()
+        self._restarted = -1  # the outage the local budget last restarted for
+        self.share = 1.0  # 1 / workers, as Redis last said
+
+    def __repr__(self) -> str:
+        return f"RedisAudioBudget({self.link.public_url()!r}, {self.key.split(':', 3)[-1]!r})"
+
+    def close(self) -> None:
+        self.link.close()
+
+    def _args(self, *args: Arg) -> list[Arg]:
+        return [2, f"synaptic:{self.key}", f"synaptic:workers:{self.key}", args[0], self._conf,
+                *args[1:]]  # fmt: skip
+
+    def _reserve_args(self, seconds: float) -> list[Arg]:
+        billed = max(seconds, MIN_BILLED)
+        max_wait = -1.0 if self.max_wait is None else self.max_wait
+        return self._args("reserve", billed, max_wait, self.link.worker, WORKER_WINDOW)
+
+    def _local(self) -> AudioBudget:
+        with self._lock:
+            if self._restarted != self.link.outages:
+                self._restarted = self.link.outages
+                self.local.restart_shared(self.share)
+        return self.local
+
+    def _granted(self, seconds: float, result: list[str] | None) -> float:
+        if result is None:
+            return self._local().reserve(seconds)
+        status, value, third = result[0], float(result[1]), result[2]
+        if status == "never":
+            msg = (
+                f"this audio is {max(seconds, MIN_BILLED):.0f} s; the budget allows "
+                f"{value:.0f} audio seconds per {_PER.get(int(third), third + ' s')}: split it"
+            )
+            raise RateLimitError(msg, provider="synaptic", code="local_budget", retryable=False)
+        self.share = 1 / max(1, int(third))
+        if status == "late":
+            msg = (
+                f"the audio budget would make this request wait {value:.0f} s, more than "
+                f"max_wait ({self.max_wait:g} s)"
+            )
+            raise RateLimitError(msg, provider="synaptic", retry_after=value, code="local_budget")
+        return value + WAIT_MARGIN if value > 0 else 0.0
+
+    def reserve(self, seconds: float) -> float:
+        """One request and ``seconds`` of audio (at least 10) taken from the shared
+        budget; how long to wait before sending (one round trip)."""
+        return self._granted(seconds, self.link.call(AUDIO_SCRIPT, AUDIO_SHA,
+                                                     self._reserve_args(seconds)))  # fmt: skip
+
+    async def areserve(self, seconds: float) -> float:
+        """``reserve`` without blocking the event loop."""
+        result = await self.link.acall(AUDIO_SCRIPT, AUDIO_SHA, self._reserve_args(seconds))
+        return self._granted(seconds, result)
+
+    def refund(self, seconds: float) -> None:
+        """A refused request's claim given back (lost in an outage: it passes)."""
+        if self.link.call(AUDIO_SCRIPT, AUDIO_SHA, self._args("give", max(seconds, MIN_BILLED))) \
+                is None:  # fmt: skip
+            self._local().refund(seconds)
+
+    async def arefund(self, seconds: float) -> None:
+        billed = max(seconds, MIN_BILLED)
+        if await self.link.acall(AUDIO_SCRIPT, AUDIO_SHA, self._args("give", billed)) is None:
+            self._local().refund(seconds)
+
+    def snapshot(self) -> dict[str, float]:
+        """The levels of the budget's buckets in Redis now (``{"s:3600": 12.5, ...}``)."""
+        result = self.link.call(AUDIO_SCRIPT, AUDIO_SHA, self._args("snapshot")) or []
+        return {name: float(level) for name, level in zip(result[::2], result[1::2], strict=False)}
