@@ -13,8 +13,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-import redis
 
+import redis
 import synaptic
 from synaptic_core import RateLimitError
 from synaptic_core.audio import RateLimitedTranscriptionModel
