@@ -18,6 +18,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,12 +110,15 @@ def decide_retry(
     return RetryDecision(True, delay, source)
 
 
+T = TypeVar("T")
+
+
 class _Attempts:
     """The state of one call's retries: attempt count and start time."""
 
     __slots__ = ("_owner", "_start", "attempt")
 
-    def __init__(self, owner: RetryChatModel) -> None:
+    def __init__(self, owner: RetryKnobs) -> None:
         self._owner = owner
         self._start = owner.clock()
         self.attempt = 0
@@ -150,16 +154,15 @@ class _Attempts:
         return decision.delay
 
 
-class RetryChatModel(ChatModel):
-    """Wraps a model and retries retryable failures: ``RetryChatModel(model, RetryConfig())``.
-
-    ``sleep`` / ``sleep_sync`` / ``clock`` (monotonic seconds) / ``random`` are
-    injectable; ``on_retry`` is called before each wait (e.g. to show it to a user).
-    """
+class RetryKnobs:
+    """What every retrying wrapper holds (chat here, audio in ``synaptic_core.audio``):
+    the wrapped model, the ``RetryConfig``, and the injectable ``sleep`` /
+    ``sleep_sync`` / ``clock`` (monotonic seconds) / ``random``; ``on_retry`` is called
+    before each wait (e.g. to show it to a user)."""
 
     def __init__(
         self,
-        model: ChatModel,
+        model: Any,
         config: RetryConfig | None = None,
         *,
         sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep,
@@ -177,7 +180,38 @@ class RetryChatModel(ChatModel):
         self.on_retry = on_retry
 
     def __repr__(self) -> str:
-        return f"RetryChatModel({self.model!r}, {self.config!r})"
+        return f"{type(self).__name__}({self.model!r}, {self.config!r})"
+
+    def _retried_sync(self, call: Callable[[], T]) -> T:
+        """``call()``, again after each retryable failure, until it passes or gives up."""
+        attempts = _Attempts(self)
+        while True:
+            try:
+                return call()
+            except SynapticError as error:
+                delay = attempts.delay_after(error)
+                if delay is None:
+                    raise
+            self.sleep_sync(delay)
+
+    async def _retried(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``_retried_sync`` for async calls."""
+        attempts = _Attempts(self)
+        while True:
+            try:
+                return await call()
+            except SynapticError as error:
+                delay = attempts.delay_after(error)
+                if delay is None:
+                    raise
+            await self.sleep(delay)
+
+
+class RetryChatModel(RetryKnobs, ChatModel):
+    """Wraps a model and retries retryable failures: ``RetryChatModel(model, RetryConfig())``
+    (the knobs: ``RetryKnobs``)."""
+
+    model: ChatModel
 
     def check_request(self, request: ChatInput) -> None:
         self.model.check_request(request)
@@ -191,26 +225,10 @@ class RetryChatModel(ChatModel):
         await self.model.aclose()
 
     async def _chat(self, request: ChatRequest) -> ChatResponse:
-        attempts = _Attempts(self)
-        while True:
-            try:
-                return await self.model.chat(request)
-            except SynapticError as error:
-                delay = attempts.delay_after(error)
-                if delay is None:
-                    raise
-            await self.sleep(delay)
+        return await self._retried(lambda: self.model.chat(request))
 
     def _chat_sync(self, request: ChatRequest) -> ChatResponse:
-        attempts = _Attempts(self)
-        while True:
-            try:
-                return self.model.chat_sync(request)
-            except SynapticError as error:
-                delay = attempts.delay_after(error)
-                if delay is None:
-                    raise
-            self.sleep_sync(delay)
+        return self._retried_sync(lambda: self.model.chat_sync(request))
 
     async def _stream_chat(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
         attempts = _Attempts(self)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from synaptic_core import (
     Backend,
-    HttpBackend,
     HttpRequest,
     HttpResponse,
     RateLimitInfo,
@@ -26,37 +25,19 @@ from synaptic_core.audio import (
 )
 from synaptic_core.audio._files import written
 from synaptic_openai._audio_wire import multipart, parse_transcription
+from synaptic_openai._client import BackendClient
 from synaptic_openai._config import ChatConfig
 from synaptic_openai._model import base_headers
 
 
-class _AudioClient:
-    """What both audio models share: the config, the backend, the headers, errors."""
+class _AudioClient(BackendClient):
+    """What both audio models add: the headers, and answers other than 2xx as errors."""
 
     provider = "openai"
 
     def __init__(self, config: ChatConfig, backend: Backend | None = None) -> None:
-        self.config = config
-        self._owns_backend = backend is None
-        if backend is None:
-            backend = HttpBackend() if config.timeout is None else HttpBackend(config.timeout)
-        self.backend = backend
+        super().__init__(config, backend)
         self._headers = base_headers(config)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(model={self.config.model!r}, base_url={self.config.base_url!r})"
-        )
-
-    def close(self) -> None:
-        close = getattr(self.backend, "close", None)
-        if self._owns_backend and close is not None:
-            close()
-
-    async def aclose(self) -> None:
-        aclose = getattr(self.backend, "aclose", None)
-        if self._owns_backend and aclose is not None:
-            await aclose()
 
     def __enter__(self) -> _AudioClient:
         return self
@@ -66,13 +47,12 @@ class _AudioClient:
 
     def _checked(self, response: HttpResponse) -> HttpResponse:
         if not 200 <= response.status_code < 300:
-            key = self.config.api_key
             raise error_from_response(
                 response.status_code,
                 response.headers,
                 response.content,
                 provider=self.provider,
-                secret=None if key is None else key.get_secret_value(),
+                secret=self._secret,
             )
         return response
 

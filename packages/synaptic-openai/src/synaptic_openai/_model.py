@@ -22,7 +22,6 @@ from synaptic_core import (
     ChatRequest,
     ChatResponse,
     ConfigError,
-    HttpBackend,
     HttpRequest,
     HttpResponse,
     InsecureTransportWarning,
@@ -33,6 +32,7 @@ from synaptic_core import (
     to_request,
     unencodable_text_error,
 )
+from synaptic_openai._client import BackendClient
 from synaptic_openai._config import ChatConfig, check_header_value
 from synaptic_openai._dialect import OPENAI, Dialect
 from synaptic_openai._request import build_body
@@ -91,7 +91,7 @@ def _is_event_stream(headers: Mapping[str, str]) -> bool:
     return kind is None or kind.lower().lstrip().startswith("text/event-stream")
 
 
-class OpenAIChatModel(ChatModel):
+class OpenAIChatModel(BackendClient, ChatModel):
     """A chat model served over the OpenAI-compatible API.
 
     ``OpenAIChatModel(config)`` uses a pooled ``HttpBackend`` with ``config.timeout``;
@@ -107,38 +107,12 @@ class OpenAIChatModel(ChatModel):
         *,
         dialect: Dialect | None = None,
     ) -> None:
-        self.config = config
+        BackendClient.__init__(self, config, backend)
         self.dialect = dialect or self.default_dialect
-        self._owns_backend = backend is None
-        if backend is None:
-            backend = HttpBackend() if config.timeout is None else HttpBackend(config.timeout)
-        self.backend = backend
         self._url = f"{config.base_url}/chat/completions"
         base = {"content-type": "application/json", **base_headers(config)}
         self._headers = {**base, "accept": "application/json"}
         self._stream_headers = {**base, "accept": "text/event-stream"}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(model={self.config.model!r}, base_url={self.config.base_url!r})"
-        )
-
-    def close(self) -> None:
-        """Close the backend if this model created it."""
-        close = getattr(self.backend, "close", None)
-        if self._owns_backend and close is not None:
-            close()
-
-    async def aclose(self) -> None:
-        """Close the backend (this loop's async connections too) if this model created it."""
-        aclose = getattr(self.backend, "aclose", None)
-        if self._owns_backend and aclose is not None:
-            await aclose()
-
-    @property
-    def _secret(self) -> str | None:
-        key = self.config.api_key
-        return None if key is None else key.get_secret_value()
 
     def check_request(self, request: ChatInput) -> None:
         """Builds the HTTP request (every check the provider's rules need) and drops it."""
