@@ -151,9 +151,14 @@ def many(where: Path, limit: str) -> dict[str, dict[str, float]]:
                 seconds, lost = time.perf_counter() - started, result["lost"]
             else:
                 config = where / "synaptic.toml"
+                # The profile names the limit the emulator enforces in this case (it once
+                # named the requests per minute in both: the audio-seconds case then ran
+                # at 120 a minute, 40.5 s, not at its own budget).
+                budget = f"requests_per_minute = {RPM}" if limit == "rpm" else \
+                    f"audio_seconds_per_hour = {ASH}"  # fmt: skip
                 config.write_text(
                     '[profiles.whisper]\nprovider = "groq"\nmodel = "whisper-large-v3-turbo"\n'
-                    f"[profiles.whisper.limits]\nrequests_per_minute = {RPM}\nmax_wait = 3600\n"
+                    f"[profiles.whisper.limits]\n{budget}\nmax_wait = 3600\n"
                 )
                 out = where / "out"
                 run_env = {**env, "GROQ_API_KEY": "gsk_bench_key", "GROQ_BASE_URL": emulator.base_url,

@@ -81,7 +81,29 @@ def test_what_cannot_fit_is_refused_before_anything_is_sent() -> None:
 
 def test_seconds_come_from_the_header_else_the_size(tmp_path: object) -> None:
     assert AudioSource.of(wav(12.5, rate=16_000)).seconds() == pytest.approx(12.5)
-    assert duration_of(b"\xff\xfb" + bytes(100), 160_000) == pytest.approx(10.0)
+    assert duration_of(b"\xff\xfb" + bytes(100), 160_000) == pytest.approx(10.0)  # "free"
+
+
+def test_an_mp3s_length_comes_from_its_first_frame() -> None:
+    """Constant bitrate: the size over the bitrate (64 kbit/s is 8,000 bytes a second,
+    where the 128 kbit/s guess would halve it); variable: the Xing/Info or VBRI frame
+    count; an ID3v2 tag is skipped; MPEG-2 (24 kHz speech) has its own tables."""
+    cbr = b"\xff\xfb\x50\x44" + bytes(200)  # MPEG-1 Layer III, 64 kbit/s, 44.1 kHz
+    assert duration_of(cbr, 80_000) == pytest.approx(10.0)
+    tag = b"ID3\x04\x00\x00\x00\x00\x01\x00" + bytes(128)  # a 128-byte ID3v2 tag
+    assert duration_of(tag + cbr, 138 + 80_000) == pytest.approx(10.0)
+    xing = bytearray(b"\xff\xfb\x90\x44" + bytes(400))
+    xing[36:48] = b"Xing" + (1).to_bytes(4, "big") + (1_000).to_bytes(4, "big")
+    assert duration_of(bytes(xing), 5_000_000) == pytest.approx(1_000 * 1152 / 44_100)
+    mono_info = bytearray(b"\xff\xfb\x90\xc4" + bytes(400))  # mono: side info 17 bytes
+    mono_info[21:33] = b"Info" + (1).to_bytes(4, "big") + (441).to_bytes(4, "big")
+    assert duration_of(bytes(mono_info), 9_999) == pytest.approx(441 * 1152 / 44_100)
+    vbri = bytearray(b"\xff\xfb\x90\x44" + bytes(400))
+    vbri[36:40], vbri[50:54] = b"VBRI", (2_000).to_bytes(4, "big")
+    assert duration_of(bytes(vbri), 123) == pytest.approx(2_000 * 1152 / 44_100)
+    mpeg2 = b"\xff\xf3\x44\xc4" + bytes(100)  # MPEG-2 Layer III, 32 kbit/s, 24 kHz
+    assert duration_of(mpeg2, 40_000) == pytest.approx(10.0)
+    assert duration_of(b"\xff\xfd\x50\x44" + bytes(100), 80_000) == 5.0  # Layer II: a guess
 
 
 def test_a_profiles_limits_pace_audio_loaded_by_name() -> None:

@@ -2,8 +2,8 @@
 and ``/audio/translations`` (multipart) and ``/audio/speech`` (a valid WAV).
 
 The duration of an upload is read from its header where the format has one (WAV's byte
-rate and data size, FLAC's STREAMINFO), else estimated from its size (MP3 and the rest,
-as 128 kbit/s). ``url=`` is fetched, but only from loopback (``fetch``: the emulator
+rate and data size, FLAC's STREAMINFO, an MP3's first frame), else estimated from its
+size (the rest, as 128 kbit/s). ``url=`` is fetched, but only from loopback (``fetch``: the emulator
 never reaches the network). Answers are deterministic: the transcript names the file
 and its duration, so a test can tell uploads apart. Where groq-api.md marks Groq's wording as
 uncertain, the messages here are plausible, not recorded.
@@ -203,7 +203,7 @@ async def _fetch(url: str) -> bytes:
 
 
 def duration_of(data: bytes) -> float:
-    """Seconds of audio: from a WAV or FLAC header, else estimated from the size (the
+    """Seconds of audio: from a WAV, FLAC or MP3 header, else estimated from the size (the
     client's own estimate, ``synaptic_core.audio``: the two never disagree)."""
     from synaptic_core.audio._duration import duration_of as measured  # noqa: PLC0415
 
