@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -310,21 +311,44 @@ AUDIO_CALLS: dict[str, dict[str, Any]] = {
         "response_format": "verbose_json",
         "timestamp_granularities": ["word", "segment"],
     },
-    "url": {"url": "http://127.0.0.1:9/talk.wav"},
+    "url": {"url": "{files}/talk.wav"},  # fetched by the emulator from loopback
 }
 
 
+@pytest.fixture
+def files(tmp_path: Path) -> Iterator[str]:
+    """``talk.wav`` served on loopback, for ``url=``."""
+    import functools  # noqa: PLC0415
+    import http.server  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *_: object) -> None:
+            pass
+
+    (tmp_path / "talk.wav").write_bytes(_wav(1.5))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.mark.parametrize("name", list(AUDIO_CALLS))
-def test_audio_transcriptions_sync(client: groq.Groq, name: str) -> None:
+def test_audio_transcriptions_sync(client: groq.Groq, name: str, files: str) -> None:
     options = dict(AUDIO_CALLS[name])
-    if "url" not in options:
+    if "url" in options:
+        options["url"] = options["url"].format(files=files)
+    else:
         options["file"] = ("talk.wav", _wav(1.5))
     if name == "text":  # Groq answers text/plain, as recorded; the SDK's strict mode wants
         # JSON, against Groq itself too: this one call is checked without it
         client = groq.Groq(api_key="gsk_conformance", base_url=str(client.base_url))
     heard = client.audio.transcriptions.create(model="whisper-large-v3-turbo", **options)
     text = heard if isinstance(heard, str) else heard.text
-    assert "Emulated transcript of talk.wav" in text
+    assert "Emulated transcript of talk.wav (1.5 seconds)" in text
 
 
 async def test_audio_translations_and_speech_async(aclient: groq.AsyncGroq) -> None:
