@@ -305,6 +305,28 @@ def test_speak_writes_a_wav(emulator: GroqEmulator, tmp_path: Path) -> None:
     )
     assert (tmp_path / "hi.wav").read_bytes()[:4] == b"RIFF"  # the earlier file kept
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".wav")) == ["hi.wav"]
+    mp3 = _cli(["speak", "Hi", "-o", "hi.mp3"], emulator, tmp_path)
+    assert mp3.returncode == 2
+    assert "-o 'hi.mp3': synaptic speak writes WAV; name the file .wav" in mp3.stderr
+
+
+def test_speak_to_standard_output(emulator: GroqEmulator, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url, SYNAPTIC_HOME=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "synaptic", "speak", "-", "-o", "-"],
+                          input=b"Hello. " * 40, capture_output=True, env=env, cwd=tmp_path,
+                          timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with wave.open(io.BytesIO(done.stdout)) as heard:
+        seconds = heard.getnframes() / heard.getframerate()
+    assert seconds == pytest.approx((len("Hello. " * 40) - 1 - 1) * 0.06, abs=0.01)
+    assert done.stderr.decode().startswith(
+        f"wrote standard output ({len(done.stdout):,} bytes, audio/wav, spoken in 2 pieces)"
+    )
 
 
 def test_speak_cuts_long_text_into_pieces_and_joins_one_wav(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -15,19 +16,20 @@ if TYPE_CHECKING:
     from synaptic_core.audio import SpeechModel
 
 DEFAULT_MODEL = "groq:canopylabs/orpheus-v1-english"
+OTHER_FORMATS = frozenset({".mp3", ".ogg", ".flac", ".opus", ".m4a", ".aac", ".webm"})
 
 
 @click.command()
 @click.argument("text")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the audio (WAV).")  # fmt: skip
+              help="Where to write the audio (WAV); '-': standard output.")  # fmt: skip
 @click.option("-m", "--model", "spec", metavar="SPEC",
               help=f"Model by name or profile (default: {DEFAULT_MODEL}).")  # fmt: skip
 @click.option("--voice", metavar="V", help="The voice (default: the model's first).")
 @click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 def speak(*, text: str, out: str, spec: str | None, voice: str | None,
           config_file: str | None) -> None:  # fmt: skip
-    """Speak TEXT ('-': standard input) into a WAV file.
+    """Speak TEXT ('-': standard input) into a WAV file (-o -: standard output).
 
     Text longer than the model takes at once (Orpheus: about 200 characters) is spoken
     a few sentences at a time and joined into one file. The file is written whole:
@@ -40,15 +42,26 @@ def speak(*, text: str, out: str, spec: str | None, voice: str | None,
     if not text.strip():
         raise click.UsageError("the text to speak is empty")
     target = Path(out)
-    if target.is_dir():
-        raise click.UsageError(f"-o {out!r} is a folder; name the WAV file to write")
+    if out != "-" and target.suffix.lower() in OTHER_FORMATS:
+        msg = f"-o {out!r}: synaptic speak writes WAV; name the file .wav (or convert it after)"
+        raise click.UsageError(msg)
     with stopped_by_signals(), clean_warnings():
         model = load_speech_model(spec or DEFAULT_MODEL, config_file=config_file)
         with model:
-            requests = _speak(model, text, voice, target)
-    size = target.stat().st_size
+            if out == "-":
+                with tempfile.TemporaryDirectory(prefix="synaptic-speak-") as folder:
+                    spoken = Path(folder) / "speech.wav"
+                    requests = _speak(model, text, voice, spoken)
+                    size = spoken.stat().st_size
+                    with spoken.open("rb") as audio:
+                        shutil.copyfileobj(audio, sys.stdout.buffer)
+                    sys.stdout.flush()
+            else:
+                requests = _speak(model, text, voice, target)
+                size = target.stat().st_size
     pieces = "" if requests == 1 else f", spoken in {requests} pieces"
-    click.echo(f"wrote {target} ({size:,} bytes, audio/wav{pieces})", err=True)
+    where = "standard output" if out == "-" else str(target)
+    click.echo(f"wrote {where} ({size:,} bytes, audio/wav{pieces})", err=True)
 
 
 def _speak(model: SpeechModel, text: str, voice: str | None, target: Path) -> int:
