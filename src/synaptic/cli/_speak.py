@@ -26,9 +26,15 @@ OTHER_FORMATS = frozenset({".mp3", ".ogg", ".flac", ".opus", ".m4a", ".aac", ".w
 @click.option("-m", "--model", "spec", metavar="SPEC",
               help=f"Model by name or profile (default: {DEFAULT_MODEL}).")  # fmt: skip
 @click.option("--voice", metavar="V", help="The voice (default: the model's first).")
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    help="Retry rate limits, server errors and cut connections this many times "
+    "(default: the profile's retry settings, else 2; 0: never).",
+)
 @click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 def speak(*, text: str, out: str, spec: str | None, voice: str | None,
-          config_file: str | None) -> None:  # fmt: skip
+          config_file: str | None, retries: int | None) -> None:  # fmt: skip
     """Speak TEXT ('-': standard input) into a WAV file (-o -: standard output).
 
     Text longer than the model takes at once (Orpheus: about 200 characters) is spoken
@@ -46,7 +52,8 @@ def speak(*, text: str, out: str, spec: str | None, voice: str | None,
         msg = f"-o {out!r}: synaptic speak writes WAV; name the file .wav (or convert it after)"
         raise click.UsageError(msg)
     with stopped_by_signals(), clean_warnings():
-        model = load_speech_model(spec or DEFAULT_MODEL, config_file=config_file)
+        more = {} if retries is None else {"retries": retries}
+        model = load_speech_model(spec or DEFAULT_MODEL, config_file=config_file, **more)
         with model:
             if out == "-":
                 with tempfile.TemporaryDirectory(prefix="synaptic-speak-") as folder:

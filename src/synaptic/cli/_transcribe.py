@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from synaptic.cli._common import clean_warnings, is_terminal, one_line, say, stopped_by_signals
+from synaptic_core._secrets import scrub
 
 FORMATS = ("text", "json", "verbose_json", "srt", "vtt")
 EXTENSIONS = {"text": ".txt", "json": ".json", "verbose_json": ".json", "srt": ".srt",
@@ -32,18 +33,24 @@ TRANSLATE_MODEL = "groq:whisper-large-v3"
 
 
 def fields(heard: Any, form: str) -> dict[str, Any]:
-    """A transcription as one JSON line's fields (``--jsonl``)."""
+    """A transcription as one JSON line's fields (``--jsonl``); a key a server put in
+    it shows as ``[REDACTED]``, as everywhere the command line writes."""
     if form == "verbose_json":
         data: dict[str, Any] = heard.model_dump(mode="json", exclude={"rate_limit"})
-        return data
-    found: dict[str, Any] = {"text": heard.text, "request_id": heard.request_id}
-    if form in ("srt", "vtt"):
-        found[form] = render(heard, form)
+    else:
+        data = {"text": heard.text, "request_id": heard.request_id}
+        if form in ("srt", "vtt"):
+            data[form] = _render(heard, form)
+    found: dict[str, Any] = json.loads(scrub(json.dumps(data, ensure_ascii=False)))
     return found
 
 
 def render(heard: Any, form: str) -> str:
-    """A transcription in the format asked for."""
+    """A transcription in the format asked for (an echoed key ``[REDACTED]``)."""
+    return scrub(_render(heard, form))
+
+
+def _render(heard: Any, form: str) -> str:
     if form == "text":
         return str(heard.text).strip() + "\n"
     if form == "srt":
@@ -117,6 +124,12 @@ def _target(source: Path, out: Path | None, form: str) -> Path:
 )
 @click.option("--jsonl", "jsonl", type=click.Path(dir_okay=False), metavar="OUT.jsonl",
               help="Every result in this one file, a JSON line per input (resumable).")  # fmt: skip
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    help="Retry rate limits, server errors and cut connections this many times "
+    "(default: the profile's retry settings, else 2; 0: never).",
+)
 @click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 @click.option(
     "--jobs",
@@ -137,6 +150,7 @@ def transcribe(
     jsonl: str | None,
     config_file: str | None,
     jobs: int,
+    retries: int | None,
 ) -> None:
     """Transcribe (or translate) audio files: FILE... may be wav, mp3, flac, m4a, ogg, webm."""
     from synaptic_core import load_transcription_model  # noqa: PLC0415
@@ -151,7 +165,8 @@ def transcribe(
     if not translate:
         options["language"] = language
     with stopped_by_signals(), clean_warnings():
-        model = load_transcription_model(spec, config_file=config_file)
+        more = {} if retries is None else {"retries": retries}
+        model = load_transcription_model(spec, config_file=config_file, **more)
         call = model.translate_sync if translate else model.transcribe_sync
         with model:
             if jsonl is not None:
