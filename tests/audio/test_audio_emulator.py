@@ -366,7 +366,13 @@ def test_transcribe_killed_with_kill_9_resumes_with_nothing_lost_or_done_twice(
     out = tmp_path / "out"
     args = ["transcribe", *names, "-o", "out", "-m", "w", "-C", str(config), "--jobs", "4"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
-    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url, SYNAPTIC_HOME=str(tmp_path))
+    # The killed run remembers its budget in a home of its own: the rerun tests the
+    # resume, not the wait (budget memory: test_a_rerun_right_after_a_kill_...).
+    env.update(
+        GROQ_API_KEY=KEY,
+        GROQ_BASE_URL=emulator.base_url,
+        SYNAPTIC_HOME=str(tmp_path / "killed-home"),
+    )
     process = subprocess.Popen([sys.executable, "-m", "synaptic", *args], cwd=tmp_path, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60
@@ -408,7 +414,13 @@ def test_transcribe_into_json_lines_killed_torn_and_resumed(
     args = ["transcribe", *names, "--jsonl", "all.jsonl", "-f", "srt", "-m", "w",
             "-C", str(config), "--jobs", "4"]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
-    env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url, SYNAPTIC_HOME=str(tmp_path))
+    # The killed run remembers its budget in a home of its own: the rerun tests the
+    # resume, not the wait (budget memory: test_a_rerun_right_after_a_kill_...).
+    env.update(
+        GROQ_API_KEY=KEY,
+        GROQ_BASE_URL=emulator.base_url,
+        SYNAPTIC_HOME=str(tmp_path / "killed-home"),
+    )
     process = subprocess.Popen([sys.executable, "-m", "synaptic", *args], cwd=tmp_path, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60

@@ -4,6 +4,8 @@ arrival order, refusals before anything is sent. A fake clock: no real sleeping.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from synaptic_core import FakeBackend, RateLimitError
@@ -70,7 +72,7 @@ def test_what_cannot_fit_is_refused_before_anything_is_sent() -> None:
         model.transcribe_sync(wav(120.0, rate=1000))
     assert info.value.code == "local_budget"
     assert info.value.retryable is False
-    assert "this audio is 120 s; the budget allows 60 audio seconds per 1 h: split it" in str(
+    assert "this audio is 120 s; the budget allows 60 audio seconds per hour: split it" in str(
         info.value
     )
     model.transcribe_sync(wav(50.0, rate=1000))
@@ -192,3 +194,73 @@ def test_a_refused_request_is_given_back_before_its_retry() -> None:
     model.transcribe_sync(wav(0.5))  # the retry: the refused one's 10 s came back
     model.transcribe_sync(wav(0.5))
     assert clock.slept == []  # 3 x 10 s fit the 30: nothing waited
+
+
+def test_a_429_pauses_the_budget_and_the_headers_lower_it() -> None:
+    """What the server says wins: a 429 gives the request back and pauses the budget it
+    names until ``retry-after`` (claims already queued keep their places); the answer's
+    ``x-ratelimit-*-requests`` lower the bucket whose limit they name once nothing else
+    is in flight; a limit no bucket has (Groq's per-day figure) changes nothing."""
+    from synaptic_core import RateLimitInfo
+
+    clock = Clock()
+    budget = AudioBudget(requests_per_minute=60, audio_seconds_per_hour=3600, max_wait=None,
+                         clock=clock)  # fmt: skip
+    assert budget.reserve(1.0) == 0.0
+    budget.refused(1.0, RateLimitError("on requests per minute (RPM)", retry_after=5.0))
+    assert budget.reserve(1.0) == pytest.approx(5.25)  # behind the pause, with the margin
+    assert budget.reserve(1.0) == pytest.approx(6.25)  # then at the rate: 1 a second
+    budget.refused(1.0, RateLimitError("slow down", retry_after=2.0))  # queued ones stand
+    assert budget.reserve(1.0) == pytest.approx(6.25)  # the refused one's slot, given back
+    clock.now += 3600
+    budget.settle(RateLimitInfo(limit_requests=60, remaining_requests=1))  # one more in flight
+    budget.settle(RateLimitInfo(limit_requests=60, remaining_requests=10))  # the last
+    budget.settle(RateLimitInfo(limit_requests=14_400, remaining_requests=3))  # no such bucket
+    assert [budget.reserve(1.0) for _ in range(10)][-1] == 0.0
+    assert budget.reserve(1.0) == pytest.approx(1.25)
+    # A 429 naming audio seconds pauses the seconds: 10 billed at its end.
+    clock.now += 3600
+    for _ in range(11):
+        budget.settle(None)  # the in-flight ones answered
+    budget.refused(10.0, RateLimitError("on audio seconds per hour (ASH)", retry_after=100.0))
+    assert budget.reserve(1.0) == pytest.approx(100.25)
+
+
+def test_a_run_right_after_another_starts_from_what_it_left(tmp_path: Path) -> None:
+    """``synaptic transcribe`` remembers its audio budget in ``budgets.json`` (as batch
+    and chat do): a second run right after a first that spent the minute's requests
+    waits for them instead of sending into a 429 (here past ``max_wait``: refused
+    before sending, nothing sent)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from synaptic_groq.emulator import GroqEmulator
+
+    for index in range(11):
+        (tmp_path / f"c{index:02d}.wav").write_bytes(wav(0.1, rate=8_000))
+    config = tmp_path / "synaptic.toml"
+    config.write_text('[profiles.w]\nprovider = "groq"\nmodel = "whisper-large-v3-turbo"\n'
+                      "[profiles.w.limits]\nrequests_per_minute = 10\nmax_wait = 2\n")  # fmt: skip
+    with GroqEmulator(audio_requests_per_minute=10) as emulator:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+        env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url,
+                   SYNAPTIC_HOME=str(tmp_path / "home"))  # fmt: skip
+
+        def run(*names: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "synaptic", "transcribe", *names, "-o", "out", "-m", "w",
+                 "-C", str(config), "--retries", "0"], capture_output=True, text=True, env=env,
+                cwd=tmp_path, timeout=60, check=False)  # fmt: skip
+
+        first = run(*(f"c{i:02d}.wav" for i in range(10)))
+        assert first.returncode == 0, first.stderr
+        second = run("c10.wav", "c00.wav")
+        stats = emulator.stats.snapshot()
+    assert second.returncode == 1
+    assert "c10.wav: error: the audio budget would make this request wait" in second.stderr
+    assert stats["requests_by_status"] == {"200": 10}  # the 11th never sent, no 429
+    saved = json.loads((tmp_path / "home" / "budgets.json").read_text())["budgets"]
+    assert [k.split(":")[0] for k in saved] == ["audio"]
+    assert KEY not in json.dumps(saved)

@@ -42,7 +42,8 @@ def test_two_processes_share_one_audio_budget(redis_server: RedisServer) -> None
     assert [first.reserve(1.0), first.reserve(2.5), second.reserve(0.2)] == [0.0, 0.0, 0.0]
     assert second.snapshot()["s:3600"] == pytest.approx(6.0, abs=0.01)
     assert second.reserve(1.0) == pytest.approx(400.25, abs=0.5)  # 4 s short at 36/h
-    first.refund(1.0)
+    refusal = RateLimitError("slow down", provider="groq")  # no retry-after: no pause
+    first.refused(1.0, refusal)  # the 4th's claim back (it met a 429)
     assert first.snapshot()["s:3600"] == pytest.approx(6.0, abs=0.01)
     assert (first.share, second.share) == (1.0, 0.5)  # as each last reserved
     stored = redis.Redis.from_url(redis_server.url)

@@ -6,11 +6,12 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from synaptic.cli._common import clean_warnings, stopped_by_signals
+from synaptic.cli._home import remembered_budgets
 
 if TYPE_CHECKING:
     from synaptic_core.audio import SpeechModel
@@ -51,8 +52,8 @@ def speak(*, text: str, out: str, spec: str | None, voice: str | None,
     if out != "-" and target.suffix.lower() in OTHER_FORMATS:
         msg = f"-o {out!r}: synaptic speak writes WAV; name the file .wav (or convert it after)"
         raise click.UsageError(msg)
-    with stopped_by_signals(), clean_warnings():
-        more = {} if retries is None else {"retries": retries}
+    with stopped_by_signals(), remembered_budgets(), clean_warnings():
+        more: dict[str, Any] = {} if retries is None else {"retries": retries}
         model = load_speech_model(spec or DEFAULT_MODEL, config_file=config_file, **more)
         with model:
             if out == "-":

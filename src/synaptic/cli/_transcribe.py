@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from synaptic.cli._common import clean_warnings, is_terminal, one_line, say, stopped_by_signals
+from synaptic.cli._home import remembered_budgets
 from synaptic_core._secrets import scrub
 
 FORMATS = ("text", "json", "verbose_json", "srt", "vtt")
@@ -164,8 +165,8 @@ def transcribe(
     options: dict[str, Any] = {"response_format": wire, "prompt": prompt}
     if not translate:
         options["language"] = language
-    with stopped_by_signals(), clean_warnings():
-        more = {} if retries is None else {"retries": retries}
+    with stopped_by_signals(), remembered_budgets(), clean_warnings():
+        more: dict[str, Any] = {} if retries is None else {"retries": retries}
         model = load_transcription_model(spec, config_file=config_file, **more)
         call = model.translate_sync if translate else model.transcribe_sync
         with model:

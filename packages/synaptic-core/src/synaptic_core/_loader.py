@@ -323,9 +323,6 @@ def _load_audio(kind: str, spec: Spec, **options: Any) -> Any:
     return wrapper(model, retry)
 
 
-_AUDIO_BUDGETS: dict[str, Any] = {}
-
-
 def _audio_paced(kind: str, model: Any, limits: Any, label: str) -> Any:
     """``model`` behind its profile's audio budget: one per set of limits, API key and
     model (Groq's audio limits are per model) in this process, or the budget in the
@@ -336,11 +333,13 @@ def _audio_paced(kind: str, model: Any, limits: Any, label: str) -> Any:
         RateLimitedTranscriptionModel,
     )
     from synaptic_core.audio._pacing import audio_budget_key  # noqa: PLC0415
+    from synaptic_core.pacing._shared import _LIMITERS, _SAVED  # noqa: PLC0415
 
     limits = _limits(limits, label)
     key = audio_budget_key(model, limits.budget)
-    found = f"{limits.model_dump_json()} {key}"
-    budget = _AUDIO_BUDGETS.get(found)
+    saved = _SAVED[0]
+    found = ("audio", limits.model_dump_json(), key, None if saved is None else saved.path)
+    budget = _LIMITERS.get(found)
     if budget is None:
         if limits.store is not None and not limits.store.startswith("memory:"):
             from synaptic_core.pacing._stores import audio_budget_for  # noqa: PLC0415
@@ -353,8 +352,10 @@ def _audio_paced(kind: str, model: Any, limits: Any, label: str) -> Any:
                 audio_seconds_per_hour=limits.audio_seconds_per_hour,
                 audio_seconds_per_day=limits.audio_seconds_per_day,
                 max_wait=limits.max_wait,
+                saved=saved,  # the CLI's budgets.json, when it remembers budgets
+                key=key,
             )
-        _AUDIO_BUDGETS[found] = budget
+        _LIMITERS[found] = budget  # one per process, as chat's; flushed with them at exit
     wrapper = RateLimitedTranscriptionModel if kind == "transcription" else RateLimitedSpeechModel
     return wrapper(model, budget)
 

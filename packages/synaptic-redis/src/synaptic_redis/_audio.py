@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
-from synaptic_core import RateLimitError
+from synaptic_core import RateLimitError, RateLimitInfo
 from synaptic_core.audio import AudioBudget
-from synaptic_core.audio._pacing import MIN_BILLED, WAIT_MARGIN
+from synaptic_core.audio._budget import MIN_BILLED, WAIT_MARGIN, refused_kind
 from synaptic_core.pacing import Limits
 from synaptic_redis._audio_script import AUDIO_SCRIPT, AUDIO_SHA
 from synaptic_redis._link import StoreLink
@@ -79,10 +79,16 @@ class RedisAudioBudget:
         return [2, f"synaptic:{self.key}", f"synaptic:workers:{self.key}", args[0], self._conf,
                 *args[1:]]  # fmt: skip
 
-    def _reserve_args(self, seconds: float) -> list[Arg]:
-        billed = max(seconds, MIN_BILLED)
+    def _reserve_args(self, seconds: float, audio: bool) -> list[Arg]:
+        billed = max(seconds, MIN_BILLED) if audio else 0.0
         max_wait = -1.0 if self.max_wait is None else self.max_wait
         return self._args("reserve", billed, max_wait, self.link.worker, WORKER_WINDOW)
+
+    def _refused_args(self, seconds: float, error: RateLimitError, audio: bool) -> list[Arg]:
+        billed = max(seconds, MIN_BILLED) if audio else 0.0
+        kind = "s" if refused_kind(error) == "seconds" else "r"
+        room = (billed or MIN_BILLED) if kind == "s" else 1.0
+        return self._args("refused", billed, error.retry_after or 0.0, kind, room)
 
     def _local(self) -> AudioBudget:
         with self._lock:
@@ -91,9 +97,9 @@ class RedisAudioBudget:
                 self.local.restart_shared(self.share)
         return self.local
 
-    def _granted(self, seconds: float, result: list[str] | None) -> float:
+    def _granted(self, seconds: float, audio: bool, result: list[str] | None) -> float:
         if result is None:
-            return self._local().reserve(seconds)
+            return self._local().reserve(seconds, audio=audio)
         status, value, third = result[0], float(result[1]), result[2]
         if status == "never":
             msg = (
@@ -110,27 +116,36 @@ class RedisAudioBudget:
             raise RateLimitError(msg, provider="synaptic", retry_after=value, code="local_budget")
         return value + WAIT_MARGIN if value > 0 else 0.0
 
-    def reserve(self, seconds: float) -> float:
-        """One request and ``seconds`` of audio (at least 10) taken from the shared
-        budget; how long to wait before sending (one round trip)."""
-        return self._granted(seconds, self.link.call(AUDIO_SCRIPT, AUDIO_SHA,
-                                                     self._reserve_args(seconds)))  # fmt: skip
+    def reserve(self, seconds: float, *, audio: bool = True) -> float:
+        """One request and ``seconds`` of audio (at least 10; none with ``audio=False``)
+        taken from the shared budget; how long to wait before sending (one round trip)."""
+        result = self.link.call(AUDIO_SCRIPT, AUDIO_SHA, self._reserve_args(seconds, audio))
+        return self._granted(seconds, audio, result)
 
-    async def areserve(self, seconds: float) -> float:
+    async def areserve(self, seconds: float, *, audio: bool = True) -> float:
         """``reserve`` without blocking the event loop."""
-        result = await self.link.acall(AUDIO_SCRIPT, AUDIO_SHA, self._reserve_args(seconds))
-        return self._granted(seconds, result)
+        args = self._reserve_args(seconds, audio)
+        return self._granted(seconds, audio, await self.link.acall(AUDIO_SCRIPT, AUDIO_SHA, args))
 
-    def refund(self, seconds: float) -> None:
-        """A refused request's claim given back (lost in an outage: it passes)."""
-        if self.link.call(AUDIO_SCRIPT, AUDIO_SHA, self._args("give", max(seconds, MIN_BILLED))) \
-                is None:  # fmt: skip
-            self._local().refund(seconds)
+    def settle(self, rate_limit: RateLimitInfo | None) -> None:
+        """An answer: mirrored in the local budget (where an outage starts from); the
+        shared budget counts what was reserved, not the headers."""
+        self.local.settle(rate_limit)
 
-    async def arefund(self, seconds: float) -> None:
-        billed = max(seconds, MIN_BILLED)
-        if await self.link.acall(AUDIO_SCRIPT, AUDIO_SHA, self._args("give", billed)) is None:
-            self._local().refund(seconds)
+    async def asettle(self, rate_limit: RateLimitInfo | None) -> None:
+        self.local.settle(rate_limit)
+
+    def refused(self, seconds: float, error: RateLimitError, *, audio: bool = True) -> None:
+        """A 429: the claim back and the budget it names paused for every process (one
+        round trip; in an outage, the local budget's)."""
+        args = self._refused_args(seconds, error, audio)
+        if self.link.call(AUDIO_SCRIPT, AUDIO_SHA, args) is None:
+            self._local().refused(seconds, error, audio=audio)
+
+    async def arefused(self, seconds: float, error: RateLimitError, *, audio: bool = True) -> None:
+        args = self._refused_args(seconds, error, audio)
+        if await self.link.acall(AUDIO_SCRIPT, AUDIO_SHA, args) is None:
+            self._local().refused(seconds, error, audio=audio)
 
     def snapshot(self) -> dict[str, float]:
         """The levels of the budget's buckets in Redis now (``{"s:3600": 12.5, ...}``)."""

@@ -11,7 +11,8 @@ reserve), so each process knows its share for when Redis is away.
 
 Operations: ``reserve seconds max_wait worker window`` -> ``ok wait workers`` / ``late
 wait workers`` (nothing taken) / ``never capacity period`` (longer than a bucket
-holds); ``give seconds`` (a refused request's claim back); ``snapshot``.
+holds); ``give seconds`` (a claim back); ``refused seconds pause kind room`` (a 429:
+the claim back, and the kind it named, ``r`` or ``s``, paused); ``snapshot``.
 """
 
 from __future__ import annotations
@@ -71,6 +72,24 @@ elseif op == 'give' then
     local l = math.min(b[2], level(b[1], b[2], b[3]) + b[4])
     redis.call('HSET', key, b[1] .. ':l', fmt(l), b[1] .. ':s', fmt(now))
   end
+  return {'ok'}
+elseif op == 'refused' then
+  -- A 429: the claim back, then the named kind's short buckets empty until the pause
+  -- ends, with `room` at its end (one request, or the refused audio's seconds).
+  local seconds = tonumber(ARGV[3])
+  local pause = tonumber(ARGV[4])
+  local named = ARGV[5]
+  local room = tonumber(ARGV[6])
+  for _, b in ipairs(each(function(kind) if kind == 'r' then return 1 end return seconds end)) do
+    local kind = string.sub(b[1], 1, 1)
+    local l = math.min(b[2], level(b[1], b[2], b[3]) + b[4])
+    if pause > 0 and kind == named and b[3] <= 3600 then
+      -- lowered, never raised: claims already queued keep their places
+      l = math.min(l, math.min(b[2], room) - pause * b[2] / b[3])
+    end
+    redis.call('HSET', key, b[1] .. ':l', fmt(l), b[1] .. ':s', fmt(now))
+  end
+  redis.call('EXPIRE', key, 172800)
   return {'ok'}
 elseif op == 'snapshot' then
   local out = {}
