@@ -66,7 +66,7 @@ def test_translation_and_its_refusal_on_turbo(emulator: GroqEmulator) -> None:
     with transcriber(emulator, "whisper-large-v3") as model:
         heard = model.translate_sync(wav(1.0), response_format="verbose_json")
     assert (heard.task, heard.language) == ("translate", "English")
-    assert heard.text == " Emulated English translation of audio (1.0 seconds)."
+    assert heard.text == " Emulated English translation of audio.wav (1.0 seconds)."
     body = {"model": "whisper-large-v3-turbo", "response_format": "json"}
     done = httpx.post(f"{emulator.base_url}/audio/translations", data=body,
                       files={"file": ("a.wav", wav(0.5))},

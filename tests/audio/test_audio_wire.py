@@ -25,6 +25,7 @@ from synaptic_groq import GroqConfig, GroqSpeechModel, GroqTranscriptionModel
 from synaptic_openai._audio_wire import multipart
 
 KEY = "gsk_audio_SECRET_0123456789"
+CLIP = b"RIFF\x24\x00\x00\x00WAVEfmt "  # a WAV's first bytes: enough to be named audio.wav
 BASE = "https://api.groq.com/openai/v1"
 
 # Real recorded shapes (groq-api.md section 10): json, text, verbose_json with words.
@@ -143,7 +144,7 @@ def test_bytes_and_a_binary_file_are_audio_too(tmp_path: Path) -> None:
     handle.seek(5)
     model.transcribe_sync(handle)
     first, second = (r.read_body() for r in backend.requests)
-    assert b'filename="audio"' in first
+    assert b'filename="audio.mp3"' in first  # bytes named by their content: Groq reads the type
     assert b"ID3-mp3-bytes" in first
     assert b'filename="voice.ogg"' in second
     assert b"\r\n\r\nOggS-data\r\n" in second
@@ -157,7 +158,7 @@ def test_verbose_json_answers(
     answer: dict[str, Any], response_format: str, words: int, segments: int
 ) -> None:
     backend = FakeBackend().add_response(answer, headers={"x-ratelimit-remaining-requests": "19"})
-    got = transcriber(backend).transcribe_sync(b"x", response_format=response_format)
+    got = transcriber(backend).transcribe_sync(CLIP, response_format=response_format)
     assert (len(got.words), len(got.segments)) == (words, segments)
     assert (got.language, got.duration, got.task) == ("English", answer["duration"], "transcribe")
     assert got.request_id == answer["x_groq"]["id"]
@@ -171,7 +172,7 @@ def test_a_text_answer_is_the_bare_transcript() -> None:
         content=" And so my fellow Americans",
         headers={"content-type": "text/plain; charset=UTF-8", "x-request-id": "req_txt"},
     )
-    got = transcriber(backend).transcribe_sync(b"x", response_format="text")
+    got = transcriber(backend).transcribe_sync(CLIP, response_format="text")
     assert (got.text, got.request_id, got.segments) == (
         " And so my fellow Americans",
         "req_txt",
@@ -181,11 +182,11 @@ def test_a_text_answer_is_the_bare_transcript() -> None:
 
 def test_translation_goes_to_its_endpoint_and_turbo_refuses_it() -> None:
     backend = FakeBackend().add_response({"text": "Hello", "x_groq": {"id": "r"}})
-    got = transcriber(backend, "whisper-large-v3").translate_sync(b"x")
+    got = transcriber(backend, "whisper-large-v3").translate_sync(CLIP)
     assert backend.last_request.url == f"{BASE}/audio/translations"
     assert got.task == "translate"
     with pytest.raises(ConfigError, match="transcribes only; to translate to English use"):
-        transcriber(FakeBackend()).translate_sync(b"x")
+        transcriber(FakeBackend()).translate_sync(CLIP)
 
 
 def test_groq_rules_are_checked_before_anything_is_sent(tmp_path: Path) -> None:
@@ -196,15 +197,18 @@ def test_groq_rules_are_checked_before_anything_is_sent(tmp_path: Path) -> None:
         handle.truncate(25 * 1024 * 1024 + 1)  # sparse: no 25 MB written
     with pytest.raises(RequestTooLargeError) as info:
         model.transcribe_sync(big)
-    assert "is 25.0 MB; Groq takes attachments up to 25 MB: pass url=" in str(info.value)
+    assert (
+        "long.mp3 is 26,214,401 bytes; Groq takes attachments up to 25 MB (26,214,400 bytes): "
+        "pass url=" in str(info.value)
+    )
     with pytest.raises(InputError, match="the prompt is 897 characters; Groq takes at most 896"):
-        model.transcribe_sync(b"x", prompt="p" * 897)
+        model.transcribe_sync(CLIP, prompt="p" * 897)
     with pytest.raises(InputError, match=r"ask for verbose_json, then \.to_srt"):
-        model.transcribe_sync(b"x", response_format="srt")
+        model.transcribe_sync(CLIP, response_format="srt")
     with pytest.raises(InputError, match="need response_format='verbose_json'"):
-        model.transcribe_sync(b"x", timestamp_granularities=["word"])
+        model.transcribe_sync(CLIP, timestamp_granularities=["word"])
     with pytest.raises(InputError, match=r"give the audio .* or url=, not both"):
-        model.transcribe_sync(b"x", url="https://example.com/a.mp3")
+        model.transcribe_sync(CLIP, url="https://example.com/a.mp3")
     with pytest.raises(InputError, match="cannot read the audio file"):
         model.transcribe_sync(tmp_path / "missing.wav")
     with pytest.raises(ConfigError, match="is a chat model, not a speech-to-text"):
@@ -217,19 +221,19 @@ def test_errors_are_the_same_typed_errors_and_never_hold_the_key() -> None:
                       "code": "rate_limit_exceeded"}}  # fmt: skip
     backend = FakeBackend().add_response(body, status=429, headers={"retry-after": "7"})
     with pytest.raises(RateLimitError) as info:
-        transcriber(backend).transcribe_sync(b"x")
+        transcriber(backend).transcribe_sync(CLIP)
     assert info.value.retry_after == 7
     assert KEY not in str(info.value)
     assert KEY not in repr(info.value)
     backend = FakeBackend().add_response(content=b"<html>oops</html>")
     with pytest.raises(ParseError, match="is not JSON"):
-        transcriber(backend).transcribe_sync(b"x")
+        transcriber(backend).transcribe_sync(CLIP)
 
 
 def test_async_transcription_and_speech() -> None:
     async def main() -> tuple[Transcription, SpeechAudio]:
         backend = FakeBackend().add_response(JSON_ANSWER)
-        heard = await transcriber(backend).transcribe(b"x")
+        heard = await transcriber(backend).transcribe(CLIP)
         speech_backend = FakeBackend().add_response(
             content=b"RIFF....WAVE", headers={"content-type": "audio/wav", "x-request-id": "rs"}
         )
@@ -263,9 +267,7 @@ def test_speech_voices_defaults_and_kinds(tmp_path: Path) -> None:
         speaker.speak_sync("hi", voice="troy")
     with pytest.raises(InputError, match="the text to speak is empty"):
         speaker.speak_sync("  ")
-    with pytest.raises(
-        ConfigError, match=r"is a speech-to-text \(Whisper\) model, not a text-to-speech"
-    ):
+    with pytest.raises(ConfigError, match=r"is a speech-to-text model, not a text-to-speech"):
         GroqSpeechModel(GroqConfig(KEY, "whisper-large-v3"))
 
 
@@ -393,7 +395,7 @@ def test_nothing_of_telemetry_loads_when_nobody_listens() -> None:
         "from synaptic_groq import GroqConfig, GroqTranscriptionModel\n"
         "backend = FakeBackend().add_response({'text': 'hi'})\n"
         "GroqTranscriptionModel(GroqConfig('gsk_x_123456789', 'whisper-large-v3'), backend)"
-        ".transcribe_sync(b'x')\n"
+        ".transcribe_sync(b'RIFF....WAVE')\n"
         "print('synaptic_core.telemetry._audio' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

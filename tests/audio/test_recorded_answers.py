@@ -38,7 +38,7 @@ def test_the_json_answer() -> None:
         "text": " Hello from the Versal AISDK.",
         "x_groq": {"id": "req_01kha51bpcezj8q824a6zfchr1"},
     }
-    heard = model(FakeBackend().add_response(body)).transcribe_sync(b"audio")
+    heard = model(FakeBackend().add_response(body)).transcribe_sync(b"ID3\x04audio")
     assert (heard.text, heard.request_id) == (
         " Hello from the Versal AISDK.",
         "req_01kha51bpcezj8q824a6zfchr1",
@@ -51,14 +51,14 @@ def test_the_text_answer() -> None:
         content=" Galileo was an American robotic space program",
         headers={"content-type": "text/plain; charset=UTF-8"},
     )
-    heard = model(backend).transcribe_sync(b"audio", response_format="text")
+    heard = model(backend).transcribe_sync(b"ID3\x04audio", response_format="text")
     assert heard.text == " Galileo was an American robotic space program"
     assert heard.request_id is None  # none in a text body, none in these headers
 
 
 def test_the_verbose_answer_with_words_only() -> None:
     backend = FakeBackend().add_response(WORDS)
-    heard = model(backend).transcribe_sync(b"audio", response_format="verbose_json",
+    heard = model(backend).transcribe_sync(b"ID3\x04audio", response_format="verbose_json",
                                            timestamp_granularities=["word"])  # fmt: skip
     assert (heard.task, heard.language, heard.duration) == ("transcribe", "English", 36.712501248)
     assert heard.segments == []

@@ -3,6 +3,8 @@ from words when only words were asked, and one cue when there are neither."""
 
 from __future__ import annotations
 
+import pytest
+
 from synaptic_core.audio import Transcription, TranscriptionSegment, TranscriptionWord
 
 
@@ -41,4 +43,8 @@ def test_words_become_lines_ended_at_sentences_and_kept_short() -> None:
 def test_without_timings_one_cue_spans_the_duration() -> None:
     heard = Transcription(text=" Just text.", duration=3.25)
     assert heard.to_srt() == "1\n00:00:00,000 --> 00:00:03,250\nJust text.\n\n"
-    assert Transcription(text="  ").to_vtt() == "WEBVTT\n\n"
+    assert Transcription(text="  ", duration=1.0).to_vtt() == "WEBVTT\n\n"
+    from synaptic_core import InputError
+
+    with pytest.raises(InputError, match="ask for response_format='verbose_json'"):
+        Transcription(text=" A json answer: no timings.").to_srt()

@@ -90,7 +90,7 @@ def _log_to_stderr() -> None:
 @click.option(
     "--max-body-bytes",
     type=click.IntRange(min=1),
-    default=20 * 1024 * 1024,
+    default=26 * 1024 * 1024,  # a 25 MB audio attachment and its form, as GroqEmulator's
     show_default=True,
     help="Largest request body read; larger ones get 413.",
 )

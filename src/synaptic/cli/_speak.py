@@ -65,6 +65,7 @@ def speak(*, text: str, out: str, spec: str | None, voice: str | None,
                         shutil.copyfileobj(audio, sys.stdout.buffer)
                     sys.stdout.flush()
             else:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 requests = _speak(model, text, voice, target)
                 size = target.stat().st_size
     pieces = "" if requests == 1 else f", spoken in {requests} pieces"

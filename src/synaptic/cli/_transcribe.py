@@ -181,6 +181,7 @@ def transcribe(
                 if out is None:
                     click.echo(text, nl=False)
                 else:
+                    Path(out).parent.mkdir(parents=True, exist_ok=True)
                     _write(Path(out), text)
                 return
             _many([Path(f) for f in files], call, options, form=form,

@@ -7,10 +7,11 @@ audio goes by ``url=``), the 896-character prompt, and the voices of each speech
 
 from __future__ import annotations
 
-from synaptic_core import Backend, ConfigError, InputError, RequestTooLargeError
+from synaptic_core import Backend, ConfigError, InputError, RequestTooLargeError, SynapticError
 from synaptic_core.audio import SpeechRequest, TranscriptionRequest
 from synaptic_groq._catalog import model_info
 from synaptic_groq._config import GroqConfig
+from synaptic_groq._model import model_gone
 from synaptic_openai._audio_model import OpenAISpeechModel, OpenAITranscriptionModel
 
 MAX_ATTACHMENT = 25 * 1024 * 1024  # Groq: "attachments up to 25 MB"
@@ -22,8 +23,8 @@ VOICES: dict[str, tuple[str, ...]] = {
 }
 _FIT = {"transcription": "whisper-large-v3-turbo", "speech": "canopylabs/orpheus-v1-english",
         "chat": "openai/gpt-oss-20b"}  # fmt: skip
-_WHAT = {"transcription": "speech-to-text (Whisper)", "speech": "text-to-speech (Orpheus)",
-         "chat": "chat"}  # fmt: skip
+_WHAT = {"transcription": "speech-to-text", "speech": "text-to-speech", "chat": "chat"}
+TYPES = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "opus", "wav", "webm")
 
 
 def _require_kind(model: str, kind: str) -> None:
@@ -38,10 +39,6 @@ def _require_kind(model: str, kind: str) -> None:
     raise ConfigError(msg)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
 class GroqTranscriptionModel(OpenAITranscriptionModel):
     """``GroqTranscriptionModel(GroqConfig(model="whisper-large-v3-turbo"))``:
     ``transcribe`` / ``transcribe_sync``, and ``translate`` (``whisper-large-v3``)."""
@@ -51,6 +48,9 @@ class GroqTranscriptionModel(OpenAITranscriptionModel):
     def __init__(self, config: GroqConfig, backend: Backend | None = None) -> None:
         _require_kind(config.model, "transcription")
         super().__init__(config, backend)
+
+    def _explained(self, error: SynapticError) -> SynapticError:
+        return model_gone(error, self.config.model)
 
     def check(self, request: TranscriptionRequest) -> None:
         model = self.config.model
@@ -69,13 +69,20 @@ class GroqTranscriptionModel(OpenAITranscriptionModel):
             raise InputError(msg)
         audio = request.audio
         if audio is not None and audio.size > MAX_ATTACHMENT:
-            what = "the audio" if audio.filename == "audio" else f"the audio {audio.filename}"
             msg = (
-                f"{what} is {_megabytes(audio.size)}; Groq takes "
-                f"attachments up to 25 MB: pass url= (a link Groq fetches itself: larger "
-                "files, up to 100 MB on the dev tier) or split the audio; nothing was sent"
+                f"the audio {audio.filename} is {audio.size:,} bytes; Groq takes "
+                f"attachments up to 25 MB ({MAX_ATTACHMENT:,} bytes): pass url= (a link Groq "
+                "fetches itself: larger files, up to 100 MB on the dev tier) or split the "
+                "audio; nothing was sent"
             )
             raise RequestTooLargeError(msg, provider="groq", status_code=413)
+        extension = None if audio is None else audio.filename.rpartition(".")[2].lower()
+        if audio is not None and extension not in TYPES:
+            msg = (
+                f"{audio.filename} is not audio Groq takes: name a file of one of its types "
+                f"({', '.join(TYPES)}); its content was not recognised either; nothing was sent"
+            )
+            raise InputError(msg)
 
 
 class GroqSpeechModel(OpenAISpeechModel):
@@ -91,7 +98,18 @@ class GroqSpeechModel(OpenAISpeechModel):
         voices = VOICES.get(config.model)
         self.default_voice = voices[0] if voices else None
 
+    def _explained(self, error: SynapticError) -> SynapticError:
+        return model_gone(error, self.config.model)
+
     def check(self, request: SpeechRequest) -> None:
+        if len(request.text) > self.max_input:
+            msg = (
+                f"the text is {len(request.text)} characters; Orpheus takes about "
+                f"{self.max_input} a request: cut it with "
+                "synaptic_core.audio.speech_pieces(text) (at sentence ends) and join the "
+                "WAVs with join_wav, or use `synaptic speak`, which does both"
+            )
+            raise InputError(msg)
         voices = VOICES.get(self.config.model)
         if voices is not None and request.voice is not None and request.voice not in voices:
             msg = (

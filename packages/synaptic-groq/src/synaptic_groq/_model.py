@@ -94,29 +94,7 @@ class GroqChatModel(OpenAIChatModel):
         return self._model_gone(super()._error(status, headers, body))
 
     def _model_gone(self, error: SynapticError) -> SynapticError:
-        """Name a live replacement in model errors; a 404 for a model the catalog knows
-        is retired becomes ``ModelRetiredError`` (also a ``ModelDecommissionedError``)."""
-        if isinstance(error, ModelNotFoundError) and not isinstance(error, ModelRetiredError):
-            info = model_info(self.config.model)
-            if info is not None and info.lifecycle is Lifecycle.DECOMMISSIONED:
-                error = retype_error(error, ModelRetiredError)
-                error.message += f"; {self.config.model!r} was retired ({info.note})"
-                error.args = (error.message,)
-        if type(error) is ModelNotFoundError and model_info(self.config.model) is None:
-            live = [i.id for i in CATALOG.values() if i.lifecycle is not Lifecycle.DECOMMISSIONED]
-            error.message = error.message.rstrip().removesuffix(".") + (  # no ".;"
-                f"{suggest(self.config.model, live)}; `synaptic models` lists Groq's models"
-            )
-            error.args = (error.message,)
-        if isinstance(error, ModelDecommissionedError | ModelNotFoundError):
-            replacement = live_replacement(self.config.model)
-            if replacement is not None:
-                error.replacement = replacement
-                error.message = error.message.rstrip().removesuffix(".") + (  # no ".;"
-                    f"; use {replacement!r} instead (synaptic's model catalog, {CATALOG_DATE})"
-                )
-                error.args = (error.message,)
-        return error
+        return model_gone(error, self.config.model)
 
     def _models_request(self) -> HttpRequest:
         headers = {k: v for k, v in self._headers.items() if k != "content-type"}
@@ -200,3 +178,29 @@ def parse_model_entry(entry: Mapping[str, Any]) -> ModelInfo:
         owned_by=entry.get("owned_by") if isinstance(entry.get("owned_by"), str) else None,
         active=active,
     )
+
+
+def model_gone(error: SynapticError, model: str) -> SynapticError:
+    """Name a live replacement in model errors; a 404 for a model the catalog knows
+    is retired becomes ``ModelRetiredError`` (also a ``ModelDecommissionedError``)."""
+    if isinstance(error, ModelNotFoundError) and not isinstance(error, ModelRetiredError):
+        info = model_info(model)
+        if info is not None and info.lifecycle is Lifecycle.DECOMMISSIONED:
+            error = retype_error(error, ModelRetiredError)
+            error.message += f"; {model!r} was retired ({info.note})"
+            error.args = (error.message,)
+    if type(error) is ModelNotFoundError and model_info(model) is None:
+        live = [i.id for i in CATALOG.values() if i.lifecycle is not Lifecycle.DECOMMISSIONED]
+        error.message = error.message.rstrip().removesuffix(".") + (  # no ".;"
+            f"{suggest(model, live)}; `synaptic models` lists Groq's models"
+        )
+        error.args = (error.message,)
+    if isinstance(error, ModelDecommissionedError | ModelNotFoundError):
+        replacement = live_replacement(model)
+        if replacement is not None:
+            error.replacement = replacement
+            error.message = error.message.rstrip().removesuffix(".") + (  # no ".;"
+                f"; use {replacement!r} instead (synaptic's model catalog, {CATALOG_DATE})"
+            )
+            error.args = (error.message,)
+    return error

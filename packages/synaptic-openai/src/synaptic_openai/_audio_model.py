@@ -13,6 +13,7 @@ from synaptic_core import (
     HttpRequest,
     HttpResponse,
     RateLimitInfo,
+    SynapticError,
     error_from_response,
 )
 from synaptic_core.audio import (
@@ -39,22 +40,20 @@ class _AudioClient(BackendClient):
         super().__init__(config, backend)
         self._headers = base_headers(config)
 
-    def __enter__(self) -> _AudioClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def _checked(self, response: HttpResponse) -> HttpResponse:
         if not 200 <= response.status_code < 300:
-            raise error_from_response(
+            raise self._explained(error_from_response(
                 response.status_code,
                 response.headers,
                 response.content,
                 provider=self.provider,
                 secret=self._secret,
-            )
+            ))  # fmt: skip
         return response
+
+    def _explained(self, error: SynapticError) -> SynapticError:
+        """The provider's reading of an error (Groq: a retired model's replacement)."""
+        return error
 
 
 class OpenAITranscriptionModel(_AudioClient, TranscriptionModel):

@@ -6,6 +6,7 @@ spoken pieces together in one WAV without holding them in memory."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import struct
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,9 @@ _PIECE = 64 * 1024
 def written(target: Path) -> Iterator[BinaryIO]:
     """A file opened for writing beside ``target``, moved over it on success and
     deleted on any error."""
+    if not target.parent.is_dir():
+        msg = f"cannot write {target}: the folder {target.parent} does not exist"
+        raise InputError(msg)
     partial = target.with_name(f".{target.name}.partial")
     try:
         with partial.open("wb") as out:
@@ -55,21 +59,23 @@ def _wav_parts(path: Path) -> tuple[bytes, int, int]:
                 fmt = body[:length]
 
 
-def join_wav(pieces: Sequence[Path], target: Path) -> Path:
+def join_wav(pieces: Sequence[str | os.PathLike[str]], target: str | os.PathLike[str]) -> Path:
     """The pieces' samples one after another in one WAV at ``target`` (written whole).
     The pieces must share one format (the same model and voice give that)."""
-    if not pieces:
+    paths = [Path(piece) for piece in pieces]
+    into = Path(target)
+    if not paths:
         raise InputError("no WAV pieces to join")
-    found = [_wav_parts(piece) for piece in pieces]
+    found = [_wav_parts(piece) for piece in paths]
     fmt = found[0][0]
     if not fmt or any(f != fmt for f, _, _ in found):
         raise InputError("the WAV pieces differ in format (rate, channels or sample size)")
     total = sum(length for _, _, length in found)
     header = b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + total) + b"WAVE"
     header += b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", total)
-    with written(target) as out:
+    with written(into) as out:
         out.write(header)
-        for piece, (_, start, length) in zip(pieces, found, strict=True):
+        for piece, (_, start, length) in zip(paths, found, strict=True):
             with piece.open("rb") as wav:
                 wav.seek(start)
                 left = length
@@ -79,7 +85,7 @@ def join_wav(pieces: Sequence[Path], target: Path) -> Path:
                         break
                     out.write(data)
                     left -= len(data)
-    return target
+    return into
 
 
 def copy_whole(source: Path, target: Path) -> Path:

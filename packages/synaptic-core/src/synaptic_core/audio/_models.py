@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from typing_extensions import Self
+
 from synaptic_core._errors import InputError
 from synaptic_core.audio._source import AudioInput, AudioSource
 from synaptic_core.audio._types import SpeechAudio, Transcription
@@ -66,7 +68,9 @@ def _request(
     timestamp_granularities: Sequence[str] | None,
     timeout: float | None,
 ) -> TranscriptionRequest:
-    if (audio is None) == (url is None):
+    if audio is None and url is None:
+        raise InputError("give the audio: a path, bytes or a binary file, or url=")
+    if audio is not None and url is not None:
         raise InputError("give the audio (a path, bytes or a binary file) or url=, not both")
     if response_format not in FORMATS:
         hint = " (subtitles: ask for verbose_json, then .to_srt() or .to_vtt())" if \
@@ -199,6 +203,18 @@ class TranscriptionModel(abc.ABC):
     async def aclose(self) -> None:  # noqa: B027
         """Release connections, async."""
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
 
 class SpeechModel(abc.ABC):
     """Text to speech: ``speak`` returns ``SpeechAudio`` (``.save(path)`` writes it).
@@ -269,6 +285,18 @@ class SpeechModel(abc.ABC):
     async def aclose(self) -> None:  # noqa: B027
         """Release connections, async."""
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
 
 def _speech(
     text: str, voice: str | None, *, to: str | os.PathLike[str] | None, **options: object
@@ -278,6 +306,9 @@ def _speech(
     path = None if to is None else Path(to)
     if path is not None and path.is_dir():
         msg = f"to= must name a file, not the folder {str(path)!r}"
+        raise InputError(msg)
+    if path is not None and not path.parent.is_dir():  # said before anything is sent
+        msg = f"to={str(path)!r}: the folder {str(path.parent)!r} does not exist"
         raise InputError(msg)
     return SpeechRequest(text, voice, to=path, **options)  # type: ignore[arg-type]
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 PIECE = 64 * 1024
+AUDIO_TYPES = frozenset({"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "opus",
+                         "wav", "webm"})  # fmt: skip
+"""The extensions the OpenAI-compatible audio endpoints take."""
 
 AudioInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 """What ``transcribe`` takes: a path, the bytes themselves, or a binary file object."""
@@ -47,11 +50,11 @@ class AudioSource:
                 raise InputError(msg) from None
             if not path.is_file():
                 raise InputError(f"the audio {path} is not a file")
-            return cls(path.name, size, _path=path)
-        if isinstance(audio, bytes | bytearray | memoryview):
+            found = cls(path.name, size, _path=path)
+        elif isinstance(audio, bytes | bytearray | memoryview):
             data = bytes(audio)
-            return cls("audio", len(data), _data=data)
-        if hasattr(audio, "read"):
+            found = cls("audio", len(data), _data=data)
+        elif hasattr(audio, "read"):
             name = Path(str(getattr(audio, "name", "audio") or "audio")).name
             try:
                 offset = audio.tell()
@@ -63,10 +66,27 @@ class AudioSource:
                     raise InputError(
                         "the audio file must be opened in binary mode ('rb')"
                     ) from None
-                return cls(name, len(data), _data=data)
-            return cls(name, end - offset, _file=audio, _offset=offset)
-        msg = f"audio must be a path, bytes or a binary file, not {type(audio).__name__}"
-        raise InputError(msg)
+                found = cls(name, len(data), _data=data)
+            else:
+                found = cls(name, end - offset, _file=audio, _offset=offset)
+        else:
+            msg = f"audio must be a path, bytes or a binary file, not {type(audio).__name__}"
+            raise InputError(msg)
+        if found.size == 0:
+            raise InputError(f"the audio {found.filename} is empty (0 bytes); nothing was sent")
+        return found.named()
+
+    def named(self) -> AudioSource:
+        """A name whose extension says the format (providers read the type from it): one
+        it has when that is a known audio type, else one read from the content
+        (``audio`` bytes that are a WAV go as ``audio.wav``), else the name as it is."""
+        _stem, dot, extension = self.filename.rpartition(".")
+        if dot and extension.lower() in AUDIO_TYPES:
+            return self
+        sniffed = sniff(b"".join(_first(self.pieces(), 64)))
+        if sniffed is None:
+            return self
+        return replace(self, filename=f"{self.filename}.{sniffed}")
 
     def seconds(self) -> float:
         """How long it plays: from its header, else estimated from its size."""
@@ -107,3 +127,21 @@ def _first(pieces: Iterator[bytes], count: int) -> Iterator[bytes]:
     close = getattr(pieces, "close", None)
     if close is not None:
         close()  # a file opened by the generator is closed now, not at collection
+
+
+def sniff(head: bytes) -> str | None:
+    """The audio type the first bytes announce (``wav``, ``flac``, ``mp3``, ``ogg``,
+    ``m4a``, ``webm``), or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2):
+        return "mp3"  # a tag, or an MPEG audio Layer III frame's sync
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[4:8] == b"ftyp":
+        return "m4a"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "webm"
+    return None

@@ -1,6 +1,8 @@
 """SRT and WebVTT from a transcription: cues from its segments, else from its words
 (grouped into lines of at most ``MAX_CHARS`` characters and ``MAX_SECONDS`` seconds,
-ended early at a sentence's end), else one cue for the whole text."""
+ended early at a sentence's end), else one cue for the whole text when its duration is
+known; without any timing (``json`` or ``text`` answers) an ``InputError`` says to ask
+for ``verbose_json``."""
 
 from __future__ import annotations
 
@@ -21,9 +23,16 @@ def cues(transcription: Transcription) -> list[Cue]:
         found = [(s.start, s.end, s.text.strip()) for s in transcription.segments]
     elif transcription.words:
         found = _from_words(transcription)
+    elif transcription.duration:
+        found = [(0.0, transcription.duration, transcription.text.strip())]
     else:
-        end = transcription.duration or 0.0
-        found = [(0.0, end, transcription.text.strip())]
+        from synaptic_core._errors import InputError  # noqa: PLC0415
+
+        msg = (
+            "this transcription has no timings (no segments, words or duration): ask for "
+            "response_format='verbose_json' to make subtitles"
+        )
+        raise InputError(msg)
     return [(start, max(start, end), text) for start, end, text in found if text]
 
 

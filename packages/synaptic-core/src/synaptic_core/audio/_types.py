@@ -64,6 +64,18 @@ class Transcription(BaseModel):
     rate_limit: RateLimitInfo | None = None
     provider_metadata: dict[str, Any] = Field(default_factory=dict)
 
+    def __repr__(self) -> str:  # the text cut short, the timings counted
+        text = self.text if len(self.text) <= 60 else f"{self.text[:57]}..."
+        facts = [repr(text)]
+        named = (("task", self.task), ("language", self.language), ("duration", self.duration))
+        facts += [f"{k}={v!r}" for k, v in named if v is not None]
+        facts += [f"{len(self.segments)} segments"] if self.segments else []
+        facts += [f"{len(self.words)} words"] if self.words else []
+        facts += [f"request_id={self.request_id!r}"] if self.request_id else []
+        return f"Transcription({', '.join(facts)})"
+
+    __str__ = __repr__
+
     def to_srt(self) -> str:
         """SubRip subtitles (numbered cues, ``00:00:01,500`` times)."""
         from synaptic_core.audio._subtitles import srt  # noqa: PLC0415
@@ -94,6 +106,8 @@ class SpeechAudio(BaseModel):
     def __repr__(self) -> str:  # never the whole audio in a log line
         where = "" if self.path is None else f", in {str(self.path)!r}"
         return f"SpeechAudio({self.content_type}, {self.size:,} bytes{where})"
+
+    __str__ = __repr__  # print(audio) too: pydantic's would print every byte
 
     @property
     def size(self) -> int:

@@ -20,12 +20,6 @@ class AudioWrapper:
         found: int | None = getattr(self.model, "max_input", None)
         return found
 
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def close(self) -> None:
         self.model.close()
 

@@ -29,6 +29,7 @@ VOICES = {
     "canopylabs/orpheus-arabic-saudi": ("fahad", "sultan", "lulwa", "noura"),
 }
 TRANSCRIBERS = ("whisper-large-v3", "whisper-large-v3-turbo")
+MEDIA_TYPES = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "opus", "wav", "webm")
 TRANSLATORS = ("whisper-large-v3",)
 LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "ar": "Arabic",
              "ja": "Japanese", "zh": "Chinese", "pt": "Portuguese", "it": "Italian"}  # fmt: skip
@@ -252,7 +253,23 @@ def _asked(task: str, parts: list[Part], known: set[str]) -> _Asked:
     if file is not None and len(file.data) > MAX_ATTACHMENT:
         msg = "Request Entity Too Large: audio attachments may be at most 25 MB; use `url`"
         raise AudioError(413, msg, "request_too_large")
+    if file is not None:
+        _check_media(file.filename or "", file.data)
     return _Asked(task, file, url, _text(values, "language"), form, granularities)
+
+
+def _check_media(name: str, data: bytes) -> None:
+    """Groq reads the type from the file's name (its extension), or from the content
+    when the name has none it knows; an empty file is refused (the wording is not
+    recorded: groq-api.md section 10)."""
+    from synaptic_core.audio._source import sniff  # noqa: PLC0415
+
+    if not data:
+        raise AudioError(400, "the audio file is empty")
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension not in MEDIA_TYPES and sniff(data[:64]) is None:
+        msg = f"file must be one of the following types: [{' '.join(MEDIA_TYPES)}]"
+        raise AudioError(400, msg)
 
 
 def _check_model(task: str, model: str, known: set[str]) -> None:
@@ -278,7 +295,9 @@ def transcription(
         if not isinstance(fetched, bytes):
             raise fetched or AudioError(400, "failed to retrieve media from url")
         path = (asked.url or "").split("?", 1)[0].split("#", 1)[0]
-        name, seconds = path.rsplit("/", 1)[-1] or "audio", duration_of(fetched)
+        name = path.rsplit("/", 1)[-1] or "audio"
+        _check_media(name, fetched)
+        seconds = duration_of(fetched)
     seconds = max(seconds, 0.01)
     said = "English translation of" if task == "translate" else "transcript of"
     text = f" Emulated {said} {name} ({seconds:.1f} seconds)."

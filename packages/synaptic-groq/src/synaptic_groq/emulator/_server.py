@@ -14,7 +14,7 @@ The listening side (accept loop, connection cap, timeout sweeper) is ``_listener
 
 What a hostile client gets, instead of a dropped connection or unbounded memory:
 
-- a body past ``max_body_bytes`` (20 MiB): 413 ``request_too_large`` at once, unread
+- a body past ``max_body_bytes`` (26 MiB): 413 ``request_too_large`` at once, unread
   (Groq documents no limit for chat bodies; its file uploads take up to 100 MB and its
   audio 25 MB); a ``content-length`` that is not a number: 400; chunked bodies: 411;
 - a body when ``max_pending_body_bytes`` (128 MiB) of other bodies are being read:
@@ -305,7 +305,7 @@ class Connection:
             return None
         if version == "HTTP/1.0" or headers.get("connection", "").lower() == "close":
             self.open = False
-        body = await self._body(headers)
+        body = await self._body(headers, audio="/audio/" in target)
         return None if body is None else Request(method, target, headers, body)
 
     async def _refuse(
@@ -326,7 +326,7 @@ class Connection:
         await self.write(reply)
         self.open = False
 
-    async def _body(self, headers: dict[str, str]) -> bytes | None:
+    async def _body(self, headers: dict[str, str], *, audio: bool = False) -> bytes | None:
         """The body, never read past the cap (a larger one is refused unread)."""
         if "chunked" in headers.get("transfer-encoding", "").lower():
             await self._refuse(411, "send the body with a content-length")
@@ -342,6 +342,8 @@ class Connection:
                 f"Request Entity Too Large: the body is {raw[:32]} bytes; the most a request "
                 f"may carry is {limit} bytes"
             )
+            if audio:
+                message += "; audio attachments may be at most 25 MB: use `url`"
             await self._refuse(413, message, "request_too_large")
             return None
         if not length:
