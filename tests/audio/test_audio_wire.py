@@ -400,3 +400,69 @@ def test_nothing_of_telemetry_loads_when_nobody_listens() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False"]
+
+
+def test_what_a_newcomer_meets_first(tmp_path: Path) -> None:
+    """Short reprs, ``async with``, audio named by its content, refusals before sending
+    (empty, unknown type, too long for Orpheus, a missing folder), ``join_wav`` on str
+    paths (findings of a newcomer trial)."""
+    from synaptic_core.audio import join_wav
+    from synaptic_groq.emulator._audio import wav
+
+    said = SpeechAudio(data=wav(1.0), content_type="audio/wav")
+    assert str(said) == repr(said) == "SpeechAudio(audio/wav, 48,044 bytes)"
+    heard = Transcription(text=" " + "word " * 30, task="transcribe", duration=9.5,
+                          request_id="req_1")  # fmt: skip
+    assert str(heard) == (
+        "Transcription(' word word word word word word word word word word word w...', "
+        "task='transcribe', duration=9.5, request_id='req_1')"
+    )
+    backend = FakeBackend().add_response(JSON_ANSWER).add_response(JSON_ANSWER)
+    model = transcriber(backend)
+    model.transcribe_sync(io.BytesIO(b"fLaC" + bytes(40)))  # no name: named by its content
+    assert b'filename="audio.flac"' in backend.last_request.read_body()
+    (tmp_path / "recording").write_bytes(b"OggS" + bytes(40))
+    model.transcribe_sync(tmp_path / "recording")
+    assert b'filename="recording.ogg"' in backend.last_request.read_body()
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(InputError, match=r"the audio empty\.wav is empty \(0 bytes\)"):
+        model.transcribe_sync(tmp_path / "empty.wav")
+    (tmp_path / "notes.txt").write_text("not audio at all")
+    with pytest.raises(InputError, match=r"notes\.txt is not audio Groq takes: name a file"):
+        model.transcribe_sync(tmp_path / "notes.txt")
+    with pytest.raises(InputError, match="give the audio: a path, bytes or a binary file, or url="):
+        model.transcribe_sync()
+    assert len(backend.requests) == 2  # none of the refusals was sent
+    voice = speaker(FakeBackend())
+    with pytest.raises(InputError, match=r"the text is 201 characters; Orpheus takes about 200"):
+        voice.speak_sync("a" * 201)
+    with pytest.raises(InputError, match=r"to='.*nowhere/x\.wav': the folder .* does not exist"):
+        voice.speak_sync("hi", to=tmp_path / "nowhere" / "x.wav")
+    (tmp_path / "1.wav").write_bytes(wav(0.5, rate=8_000))
+    joined = join_wav([str(tmp_path / "1.wav"), str(tmp_path / "1.wav")], str(tmp_path / "2.wav"))
+    assert joined.stat().st_size == 44 + 2 * 8_000
+
+    async def main() -> None:
+        async with speaker(FakeBackend().add_response(content=b"RIFF")) as spoken:
+            assert (await spoken.speak("hi")).data == b"RIFF"
+        async with transcriber(FakeBackend().add_response(JSON_ANSWER)) as whisper:
+            assert (await whisper.transcribe(CLIP)).text == JSON_ANSWER["text"]
+
+    asyncio.run(main())
+
+
+def test_a_retired_speech_model_names_its_replacement() -> None:
+    from synaptic_core import ModelRetiredError
+
+    gone = {"error": {"message": "The model `playai-tts` does not exist or you do not have "
+                                 "access to it.", "type": "invalid_request_error",
+                      "code": "model_not_found"}}  # fmt: skip
+    from synaptic_groq._catalog import DecommissionedModelWarning
+
+    backend = FakeBackend().add_response(gone, status=404)
+    with pytest.warns(DecommissionedModelWarning, match="use 'canopylabs/orpheus-v1-english'"):
+        old = GroqSpeechModel(GroqConfig(KEY, "playai-tts", base_url=BASE), backend)
+    with pytest.raises(ModelRetiredError) as info:
+        old.speak_sync("hi", voice=None)
+    assert info.value.replacement == "canopylabs/orpheus-v1-english"
+    assert "use 'canopylabs/orpheus-v1-english' instead" in str(info.value)
