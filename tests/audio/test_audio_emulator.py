@@ -476,3 +476,78 @@ def test_transcribe_shows_one_counting_line_on_a_terminal(
     assert terminal.wait_for_exit() == 0
     assert b"\r\x1b[2K[3/3] 100% t" in terminal.output
     assert b" -> " not in terminal.output  # the per-file lines are for logs and pipes
+
+
+def test_transcribe_checks_its_inputs_and_stops_when_every_file_would_fail(
+    tmp_path: Path,
+) -> None:
+    """Findings of a newcomer trial: a missing file, a URL or a file as -o are said
+    before anything is sent; a wrong key stops the run (exit 3) instead of failing every
+    file; translations and verbose results get names of their own, so a resumed run
+    never takes one for the other; a .jsonl of another task or format is refused, and
+    the same file typed two ways is done once; standard input is an input."""
+    with GroqEmulator(api_keys=[KEY]) as emulator:
+        for name in ("a", "b", "c"):
+            (tmp_path / f"{name}.wav").write_bytes(wav(0.5))
+        missing = _cli(["transcribe", "a.wav", "nope.wav", "-o", "out"], emulator, tmp_path)
+        assert missing.returncode == 2
+        assert "not a file: nope.wav; nothing was sent" in missing.stderr
+        url = _cli(["transcribe", "http://127.0.0.1:9/x.wav"], emulator, tmp_path)
+        assert "is a URL: synaptic transcribe takes files" in url.stderr
+        (tmp_path / "taken.txt").write_text("x")
+        as_file = _cli(["transcribe", "a.wav", "b.wav", "-o", "taken.txt"], emulator, tmp_path)
+        assert "-o taken.txt: with many inputs -o names a folder" in as_file.stderr
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "sub" / "a.wav").write_bytes(wav(0.5))
+        clash = _cli(["transcribe", "a.wav", "sub/a.wav", "-o", "out"], emulator, tmp_path)
+        assert "a.wav and sub/a.wav would both write a.txt in out: rename one" in clash.stderr
+        bad = _cli(["transcribe", "a.wav", "--language", "english"], emulator, tmp_path)
+        assert "language must be an ISO-639-1 code such as 'en'" in bad.stderr
+        assert emulator.stats.snapshot()["requests"] == 0  # none of that was sent
+
+        import os
+        import subprocess
+        import sys
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+        env.update(GROQ_API_KEY="gsk_wrong_key_000", GROQ_BASE_URL=emulator.base_url,
+                   SYNAPTIC_HOME=str(tmp_path))  # fmt: skip
+        names = []
+        for index in range(12):
+            names.append(f"w{index:02d}.wav")
+            (tmp_path / names[-1]).write_bytes(wav(0.2))
+        wrong = subprocess.run([sys.executable, "-m", "synaptic", "transcribe", *names, "-o", "w",
+                                "--jobs", "2"], capture_output=True, text=True, env=env,
+                               cwd=tmp_path, timeout=60, check=False)  # fmt: skip
+        assert wrong.returncode == 3, wrong.stderr
+        assert "stopped: every file would fail this way (AuthenticationError)" in wrong.stderr
+        assert emulator.stats.snapshot()["requests_by_status"]["401"] < 12
+
+        both = ["transcribe", "a.wav", "b.wav", "-o", "res"]
+        assert _cli(both, emulator, tmp_path).returncode == 0
+        translated = _cli([*both, "--translate"], emulator, tmp_path)
+        assert translated.returncode == 0
+        assert "resuming" not in translated.stderr
+        verbose = _cli([*both, "-f", "verbose_json"], emulator, tmp_path)
+        assert verbose.returncode == 0
+        assert sorted(p.name for p in (tmp_path / "res").iterdir()) == [
+            "a.en.txt", "a.txt", "a.verbose.json", "b.en.txt", "b.txt", "b.verbose.json"]  # fmt: skip
+
+        lines = ["transcribe", "a.wav", "--jsonl", "all.jsonl"]
+        assert _cli(lines, emulator, tmp_path).returncode == 0
+        again = _cli(["transcribe", "./a.wav", str(tmp_path / "a.wav"), "--jsonl", "all.jsonl"],
+                     emulator, tmp_path)  # fmt: skip
+        assert again.returncode == 0
+        assert "resuming: 1 of 1 already in all.jsonl" in again.stderr  # one file, typed twice
+        assert len((tmp_path / "all.jsonl").read_text().splitlines()) == 1
+        other = _cli([*lines, "-f", "srt"], emulator, tmp_path)
+        assert other.returncode == 1
+        assert "holds results made with another task or format (transcribe, -f text)" in \
+            other.stderr  # fmt: skip
+
+        stdin = subprocess.run([sys.executable, "-m", "synaptic", "transcribe", "-"],
+                               input=(tmp_path / "c.wav").read_bytes(), capture_output=True,
+                               env={**env, "GROQ_API_KEY": KEY}, cwd=tmp_path, timeout=60,
+                               check=False)  # fmt: skip
+        assert stdin.returncode == 0, stdin.stderr
+        assert stdin.stdout.decode().startswith("Emulated transcript of <stdin>.wav (0.5 seconds)")

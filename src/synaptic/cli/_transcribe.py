@@ -27,7 +27,7 @@ from synaptic.cli._home import remembered_budgets
 from synaptic_core._secrets import scrub
 
 FORMATS = ("text", "json", "verbose_json", "srt", "vtt")
-EXTENSIONS = {"text": ".txt", "json": ".json", "verbose_json": ".json", "srt": ".srt",
+EXTENSIONS = {"text": ".txt", "json": ".json", "verbose_json": ".verbose.json", "srt": ".srt",
               "vtt": ".vtt"}  # fmt: skip
 DEFAULT_MODEL = "groq:whisper-large-v3-turbo"
 TRANSLATE_MODEL = "groq:whisper-large-v3"
@@ -71,11 +71,13 @@ class Progress:
     def __init__(self, total: int, done: int) -> None:
         self.total = total
         self.count = done
+        self.done_here = 0  # finished by this run
         self.terminal = is_terminal(sys.stderr)
         self.shown = False
 
     def done(self, source: Path, target: Path) -> None:
         self.count += 1
+        self.done_here += 1
         if self.terminal:
             share = 100 * self.count // max(self.total, 1)
             say(f"\r\x1b[2K[{self.count}/{self.total}] {share}% {source.name}", newline=False)
@@ -100,9 +102,93 @@ def _write(path: Path, text: str) -> None:
     partial.replace(path)
 
 
-def _target(source: Path, out: Path | None, form: str) -> Path:
+def _target(source: Path, out: Path | None, form: str, *, translate: bool) -> Path:
+    """``talk.txt`` for ``talk.wav`` (``talk.en.txt`` translated, ``talk.verbose.json``
+    for ``verbose_json``): each task and format its own name, so a resumed run never
+    takes one for the other."""
     folder = source.parent if out is None else out
-    return folder / (source.stem + EXTENSIONS[form])
+    return folder / (source.stem + (".en" if translate else "") + EXTENSIONS[form])
+
+
+def checked_inputs(files: tuple[str, ...]) -> list[str]:
+    """The inputs, each file once (``a.wav`` and ``./a.wav`` are one); a missing one, a
+    folder or a URL is refused before anything is sent."""
+    seen: dict[str, str] = {}  # each file once, however typed; the first spelling kept
+    for name in files:
+        seen.setdefault(name if name == "-" else str(Path(name).resolve()), name)
+    names = list(seen.values())
+    if "-" in names and len(names) > 1:
+        raise click.UsageError("'-' (standard input) is one input alone")
+    urls = [n for n in names if "://" in n]
+    if urls:
+        msg = (
+            f"{urls[0]} is a URL: synaptic transcribe takes files (download it first); for "
+            "audio Groq fetches itself, use the library: model.transcribe_sync(url=...)"
+        )
+        raise click.UsageError(msg)
+    missing = [n for n in names if n != "-" and not Path(n).is_file()]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        what = "not a file" if len(missing) == 1 else "not files"
+        raise click.UsageError(f"{what}: {', '.join(missing[:3])}{more}; nothing was sent")
+    return names
+
+
+_FATAL = ("AuthenticationError", "PermissionDeniedError", "ModelNotFoundError")
+
+
+def run_files(
+    names: list[str],
+    call: Any,
+    options: dict[str, Any],
+    *,
+    jobs: int,
+    progress: Progress,
+    write: Any,
+) -> None:
+    """Each input through ``call`` (``jobs`` at a time), its result to ``write(name,
+    transcription)`` (which answers where it went). A failure is said on its own line
+    and the rest go on, except one every file would meet (a wrong key, a missing
+    model): then nothing more is sent and the command stops (exit 3)."""
+    from synaptic_core import SynapticError  # noqa: PLC0415
+
+    failed = passing = 0
+    stopped: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        running = {pool.submit(call, name, **options): name for name in names}
+        for future in as_completed(running):
+            if future.cancelled():
+                continue
+            name = running[future]
+            try:
+                where = write(name, future.result())
+            except Exception as error:  # each file's own failure, said; the rest go on
+                failed += 1
+                fatal = any(c.__name__ in _FATAL for c in type(error).__mro__)
+                if fatal and stopped is None:
+                    stopped = error
+                    for other in running:
+                        other.cancel()
+                if isinstance(error, SynapticError) and error.retryable:
+                    passing += 1
+                progress.line(f"{name}: error: {one_line(error)}")
+                continue
+            progress.done(Path(name), where)
+    progress.end()
+    if stopped is not None:
+        left = len(names) - progress.done_here - failed
+        click.echo(f"stopped: every file would fail this way ({type(stopped).__name__}); "
+                   f"{left} not sent. Fix it, then run the same command again: finished "
+                   "files are kept", err=True)  # fmt: skip
+        sys.exit(3)
+    if failed:
+        again = (
+            "run the same command again to retry them"
+            if passing == failed
+            else f"{passing} may pass if run again; the others need the fix their error says"
+        )
+        click.echo(f"{failed} of {progress.total} failed; {again}", err=True)
+        sys.exit(1)
 
 
 @click.command()
@@ -160,6 +246,13 @@ def transcribe(
         raise click.UsageError("--language is for transcription; a translation is English")
     if jsonl is not None and out is not None:
         raise click.UsageError("-o and --jsonl both name where results go: give one")
+    names = checked_inputs(files)
+    if names == ["-"] and jsonl is not None:
+        raise click.UsageError("--jsonl is for files; standard input prints, or -o FILE")
+    many = len(names) > 1 or (out is not None and Path(out).is_dir())
+    if many and out is not None and Path(out).exists() and not Path(out).is_dir():
+        msg = f"-o {out}: with many inputs -o names a folder for their results, not a file"
+        raise click.UsageError(msg)
     spec = spec or (TRANSLATE_MODEL if translate else DEFAULT_MODEL)
     wire = "verbose_json" if form in ("srt", "vtt", "verbose_json") else "json"
     options: dict[str, Any] = {"response_format": wire, "prompt": prompt}
@@ -173,18 +266,20 @@ def transcribe(
             if jsonl is not None:
                 from synaptic.cli._transcribe_lines import into_lines  # noqa: PLC0415
 
-                into_lines(list(dict.fromkeys(files)), call, options, form=form,
-                           path=Path(jsonl), jobs=jobs)  # fmt: skip
+                task = "translate" if translate else "transcribe"
+                into_lines(names, call, options, form=form, task=task, path=Path(jsonl),
+                           jobs=jobs)  # fmt: skip
                 return
-            if len(files) == 1 and (out is None or not Path(out).is_dir()):
-                text = render(call(files[0], **options), form)
+            if not many:
+                audio = sys.stdin.buffer if names == ["-"] else names[0]
+                text = render(call(audio, **options), form)
                 if out is None:
                     click.echo(text, nl=False)
                 else:
                     Path(out).parent.mkdir(parents=True, exist_ok=True)
                     _write(Path(out), text)
                 return
-            _many([Path(f) for f in files], call, options, form=form,
+            _many([Path(f) for f in names], call, options, form=form, translate=translate,
                   out=None if out is None else Path(out), jobs=jobs)  # fmt: skip
 
 
@@ -194,34 +289,34 @@ def _many(
     options: dict[str, Any],
     *,
     form: str,
+    translate: bool,
     out: Path | None,
     jobs: int,
 ) -> None:
     """Each file to its own result, a few at a time; those with a result are skipped."""
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    targets = {source: _target(source, out, form) for source in sources}
-    if len(set(targets.values())) < len(targets):
-        raise click.UsageError("two inputs share a name: their results would collide; use -o")
+    targets = {source: _target(source, out, form, translate=translate) for source in sources}
+    by_target: dict[Path, list[Path]] = {}
+    for source, target in targets.items():
+        by_target.setdefault(target, []).append(source)
+    clash = next((same for same in by_target.values() if len(same) > 1), None)
+    if clash is not None:
+        msg = (
+            f"{clash[0]} and {clash[1]} would both write {targets[clash[0]].name}"
+            + (f" in {out}" if out is not None else "")
+            + ": rename one, or run them with different -o folders"
+        )
+        raise click.UsageError(msg)
     todo = [s for s in sources if not targets[s].exists()]
     skipped = len(sources) - len(todo)
     if skipped:
         click.echo(f"resuming: {skipped} of {len(sources)} already done", err=True)
-    failed = 0
-    progress = Progress(len(sources), skipped)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        running = {pool.submit(call, str(source), **options): source for source in todo}
-        for future in as_completed(running):
-            source = running[future]
-            try:
-                _write(targets[source], render(future.result(), form))
-            except Exception as error:  # each file's own failure, said; the rest go on
-                failed += 1
-                progress.line(f"{source}: error: {one_line(error)}")
-                continue
-            progress.done(source, targets[source])
-    progress.end()
-    if failed:
-        click.echo(f"{failed} of {len(sources)} failed; run the same command again to retry them",
-                   err=True)  # fmt: skip
-        sys.exit(1)
+
+    def write(name: str, heard: Any) -> Path:
+        target = targets[Path(name)]
+        _write(target, render(heard, form))
+        return target
+
+    run_files([str(s) for s in todo], call, options, jobs=jobs,
+              progress=Progress(len(sources), skipped), write=write)  # fmt: skip

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 import click
 
-from synaptic.cli._common import one_line
-from synaptic.cli._transcribe import Progress, fields
+from synaptic.cli._transcribe import Progress, fields, run_files
 
 
-def _finished(path: Path) -> set[str]:
-    """The inputs that already have a line; a torn last line is cut off."""
+def _finished(path: Path, *, form: str, task: str) -> set[str]:
+    """The inputs that already have a line (by their full path, however they were
+    typed); a torn last line is cut off; lines of another task or format refused."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -48,10 +46,17 @@ def _finished(path: Path) -> set[str]:
         if not isinstance(record, dict) or not isinstance(record.get("file"), str):
             msg = (
                 f"{path} line {number} is not a `synaptic transcribe --jsonl` line (a JSON "
-                'object with "file"); name a new file or that file\'s own output'
+                'object with "file"); name another file for the results'
             )
             raise click.ClickException(msg)
-        done.add(record["file"])
+        made = (record.get("task", task), record.get("format", form))
+        if made != (task, form):
+            msg = (
+                f"{path} holds results made with another task or format ({made[0]}, "
+                f"-f {made[1]}), not {task}, -f {form}: name another --jsonl file"
+            )
+            raise click.ClickException(msg)
+        done.add(str(record.get("path") or Path(record["file"]).resolve()))
     return done
 
 
@@ -68,37 +73,35 @@ def _append(fd: int, record: dict[str, Any]) -> None:
 
 
 def into_lines(
-    files: list[str], call: Any, options: dict[str, Any], *, form: str, path: Path, jobs: int
+    files: list[str],
+    call: Any,
+    options: dict[str, Any],
+    *,
+    form: str,
+    task: str,
+    path: Path,
+    jobs: int,
 ) -> None:
     """Each input not yet in ``path`` transcribed, its line appended as it finishes."""
-    done = _finished(path)
-    todo = [f for f in files if f not in done]
+    done = _finished(path, form=form, task=task)
+    todo = [f for f in files if str(Path(f).resolve()) not in done]
     skipped = len(files) - len(todo)
     if skipped:
         click.echo(f"resuming: {skipped} of {len(files)} already in {path}", err=True)
-    failed = 0
-    progress = Progress(len(files), skipped)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     except OSError as error:
         msg = f"cannot write {path}: {error.strerror or error}"
         raise click.ClickException(msg) from None
+
+    def write(name: str, heard: Any) -> Path:
+        where = str(Path(name).resolve())
+        _append(fd, {"file": name, "path": where, "task": task, "format": form,
+                     **fields(heard, form)})  # fmt: skip
+        return path
+
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            running = {pool.submit(call, name, **options): name for name in todo}
-            for future in as_completed(running):
-                name = running[future]
-                try:
-                    _append(fd, {"file": name, **fields(future.result(), form)})
-                except Exception as error:  # each file's own failure, said; the rest go on
-                    failed += 1
-                    progress.line(f"{name}: error: {one_line(error)}")
-                    continue
-                progress.done(Path(name), path)
+        run_files(todo, call, options, jobs=jobs, progress=Progress(len(files), skipped),
+                  write=write)  # fmt: skip
     finally:
         os.close(fd)
-    progress.end()
-    if failed:
-        click.echo(f"{failed} of {len(files)} failed; run the same command again to retry them",
-                   err=True)  # fmt: skip
-        sys.exit(1)

@@ -85,6 +85,12 @@ def _request(
         raise InputError("timestamp_granularities need response_format='verbose_json'")
     if temperature is not None and not 0 <= temperature <= 1:
         raise InputError(f"temperature must be between 0 and 1, not {temperature}")
+    if language is not None and not (2 <= len(language) <= 3 and language.isalpha()):
+        msg = (
+            f"language must be an ISO-639-1 code such as 'en', 'fr' or 'de', not "
+            f"{language!r} (Whisper takes the code, and answers the language's name)"
+        )
+        raise InputError(msg)
     return TranscriptionRequest(
         task,
         None if audio is None else AudioSource.of(audio),
