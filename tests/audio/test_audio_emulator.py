@@ -551,3 +551,33 @@ def test_transcribe_checks_its_inputs_and_stops_when_every_file_would_fail(
                                check=False)  # fmt: skip
         assert stdin.returncode == 0, stdin.stderr
         assert stdin.stdout.decode().startswith("Emulated transcript of <stdin>.wav (0.5 seconds)")
+
+
+def test_scripted_faults_meet_audio_as_they_meet_chat(tmp_path: Path) -> None:
+    """Queued and periodic faults (``add_fault``, a scenario's ``every``) reach the audio
+    endpoints: status faults answer instead, byte faults cut or delay the answer."""
+    from synaptic_core import NetworkError, ServerError
+
+    with GroqEmulator() as emulator:
+        emulator.add_fault("server_error", every=2)  # as a scenario's [[faults]] every = 2
+        model = transcriber(emulator)
+        outcomes = []
+        for _ in range(4):
+            try:
+                model.transcribe_sync(wav(0.1))
+                outcomes.append(200)
+            except ServerError:
+                outcomes.append(500)
+        assert outcomes == [200, 500, 200, 500]
+        emulator.faults.clear()
+        emulator.add_fault("reset")
+        with pytest.raises(NetworkError):
+            model.transcribe_sync(wav(0.1))
+        emulator.add_fault("unavailable")
+        voice = GroqSpeechModel(GroqConfig(KEY, "canopylabs/orpheus-v1-english",
+                                           base_url=emulator.base_url))  # fmt: skip
+        with pytest.raises(ServerError):
+            voice.speak_sync("hi", to=tmp_path / "x.wav")
+        assert not (tmp_path / "x.wav").exists()
+        model.close()
+        voice.close()

@@ -466,3 +466,13 @@ def test_a_retired_speech_model_names_its_replacement() -> None:
         old.speak_sync("hi", voice=None)
     assert info.value.replacement == "canopylabs/orpheus-v1-english"
     assert "use 'canopylabs/orpheus-v1-english' instead" in str(info.value)
+
+
+def test_the_speak_help_names_every_voice() -> None:
+    from click.testing import CliRunner
+
+    from synaptic.cli._speak import speak
+    from synaptic_groq._audio import VOICES
+
+    shown = " ".join(CliRunner().invoke(speak, ["--help"]).output.split())
+    assert all(voice in shown for voices in VOICES.values() for voice in voices)

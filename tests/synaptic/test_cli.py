@@ -155,13 +155,13 @@ def test_models_catalog_and_live(
         == "synaptic's Groq catalog (2026-12); `synaptic models --live` asks Groq"
     )
     assert re.search(
-        r"^llama-3.3-70b-versatile\s+131,072\s+32,768\s+decommissioned\s+openai/gpt-oss-120b$",
+        r"^llama-3.3-70b-versatile\s+chat\s+131,072\s+32,768\s+decommissioned\s+openai/gpt-oss-120b$",
         out,
         re.M,
     )
     # A chain is followed to a live model, never to one that is itself retired.
     assert re.search(
-        r"^llama-3.1-70b-versatile\s+131,072\s+-\s+decommissioned\s+openai/gpt-oss-120b$",
+        r"^llama-3.1-70b-versatile\s+chat\s+131,072\s+-\s+decommissioned\s+openai/gpt-oss-120b$",
         out,
         re.M,
     )
@@ -174,7 +174,8 @@ def test_models_catalog_and_live(
         out.splitlines()[0]
         == f"{len(emulator.known_models())} models from {emulator.base_url}/models"
     )
-    assert re.search(r"^openai/gpt-oss-120b\s+131,072\s+65,536\s+production$", out, re.M)
+    assert re.search(r"^openai/gpt-oss-120b\s+chat\s+131,072\s+65,536\s+production$", out, re.M)
+    assert re.search(r"^whisper-large-v3\s+transcription\s+448\s+448\s+production$", out, re.M)
 
 
 def test_models_live_without_a_key(capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,9 +31,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "transcribe": (
         "synaptic.cli._transcribe",
-        "Transcribe (or translate) audio files: FILE... may be wav, mp3, flac, m4a, ogg, webm.",
+        "Transcribe (or translate) audio files: FILE... may be flac, mp3, mp4, mpeg, mpga, m4a, "
+        "ogg, opus, wav or webm ('-': standard input).",
     ),
-    "speak": ("synaptic.cli._speak", "Speak TEXT ('-': standard input) into a WAV file."),
+    "speak": (
+        "synaptic.cli._speak",
+        "Speak TEXT ('-': standard input) into a WAV file (-o -: standard output).",
+    ),
     "providers": ("synaptic.cli._providers", "List the installed providers."),
     "models": ("synaptic.cli._models", "List Groq's models: the dated catalog, or the live list."),
     "emulator": (

@@ -101,11 +101,12 @@ def _log_to_stderr() -> None:
     "(to test polling, cancelling and resuming); default: they finish at once.",
 )
 @click.option("--audio-rpm", type=click.IntRange(min=1), default=None,
-              help="Audio requests per minute per key and model (Groq's free plan: 20); "
-                   "default: unlimited.")  # fmt: skip
+              help="Transcription and translation requests per minute per key and model "
+                   "(Groq's free plan: 20; speech is not limited here); default: "
+                   "unlimited.")  # fmt: skip
 @click.option("--audio-ash", type=click.FloatRange(min=1), default=None,
-              help="Audio seconds per hour per key and model (free plan: 7200; 10 s "
-                   "least billed); default: unlimited.")  # fmt: skip
+              help="Transcribed audio seconds per hour per key and model (free plan: 7200; "
+                   "10 s least billed); default: unlimited.")  # fmt: skip
 def emulator(
     *,
     host: str,

@@ -21,6 +21,7 @@ def models(live: bool) -> None:
             GroqConfig,
             GroqModel,
             live_replacement,
+            model_info,
         )
     except ImportError as error:
         from synaptic_core._install import install_hint  # noqa: PLC0415
@@ -36,12 +37,15 @@ def models(live: bool) -> None:
         entries = list(CATALOG.values())
         click.echo(f"synaptic's Groq catalog ({CATALOG_DATE}); `synaptic models --live` asks Groq")
     width = max([len("model"), *(len(info.id) for info in entries)])  # long ids keep columns
-    click.echo(f"{'model':<{width}} {'context':>9} {'max out':>9}  lifecycle       use instead")
+    header = f"{'model':<{width}} {'kind':<13} {'context':>9} {'max out':>9}  lifecycle"
+    click.echo(f"{header}       use instead")
     for info in entries:
+        known = model_info(info.id)
+        kind = getattr(known, "kind", None) or getattr(info, "kind", None) or "?"
         context = "-" if info.context_window is None else f"{info.context_window:,}"
         out = "-" if info.max_completion_tokens is None else f"{info.max_completion_tokens:,}"
         lifecycle = "?" if info.lifecycle is None else info.lifecycle.value
         click.echo(
-            f"{info.id:<{width}} {context:>9} {out:>9}  {lifecycle:<15} "
+            f"{info.id:<{width}} {kind:<13} {context:>9} {out:>9}  {lifecycle:<15} "
             f"{live_replacement(info.id) or ''}".rstrip()
         )

@@ -26,7 +26,10 @@ OTHER_FORMATS = frozenset({".mp3", ".ogg", ".flac", ".opus", ".m4a", ".aac", ".w
               help="Where to write the audio (WAV); '-': standard output.")  # fmt: skip
 @click.option("-m", "--model", "spec", metavar="SPEC",
               help=f"Model by name or profile (default: {DEFAULT_MODEL}).")  # fmt: skip
-@click.option("--voice", metavar="V", help="The voice (default: the model's first).")
+@click.option("--voice", metavar="V",
+              help="The voice (default: the model's first). Orpheus English: autumn, diana, "
+                   "hannah, austin, daniel, troy; Orpheus Arabic (Saudi): fahad, sultan, "
+                   "lulwa, noura.")  # fmt: skip
 @click.option(
     "--retries",
     type=click.IntRange(min=0),

@@ -239,7 +239,8 @@ def transcribe(
     jobs: int,
     retries: int | None,
 ) -> None:
-    """Transcribe (or translate) audio files: FILE... may be wav, mp3, flac, m4a, ogg, webm."""
+    """Transcribe (or translate) audio files: FILE... may be flac, mp3, mp4, mpeg, mpga, m4a,
+    ogg, opus, wav or webm ('-': standard input)."""
     from synaptic_core import load_transcription_model  # noqa: PLC0415
 
     if translate and language:

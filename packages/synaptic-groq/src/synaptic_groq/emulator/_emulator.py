@@ -438,17 +438,20 @@ class GroqEmulator:
             return None
         return self.counted(Reply.error(401, "Invalid API Key", request_id, code="invalid_api_key"))
 
-    def status_fault(self, requested: str | None = None) -> Fault | None:
-        """The scripted fault for a request that has no stream (audio): the header's
-        kind, or a queued 429, 5xx or 498 at the head of the queue (a stream's fault
-        waits for a stream)."""
-        if requested:
-            return Fault(requested) if requested in _STATUS_KINDS else None  # type: ignore[arg-type]
-        for kind in _STATUS_KINDS:
-            fault = self.faults.take(kind)
-            if fault is not None:
-                return fault
-        return None
+    def audio_fault(self, requested: str | None = None) -> tuple[Fault | None, Fault | None]:
+        """The scripted fault for an audio request, as chat's are taken (the header's
+        kind, the head of the queue, or a periodic one: audio requests count toward
+        ``every``): ``(status, bytes)``, a 429/5xx/498 to answer instead, or a fault
+        played on the answer's bytes (``slow_first_byte``, ``truncate``, ``reset``,
+        ``stall``). A stream's kinds (an error frame, a failed generation) pass audio by."""
+        fault = self.faults.next(requested)
+        if fault is None:
+            return None, None
+        if fault.kind in _STATUS_KINDS:
+            return fault, None
+        if fault.kind in ("slow_first_byte", "truncate", "reset", "stall"):
+            return None, fault
+        return None, None
 
     def counted(self, reply: Reply) -> Reply:
         """Count ``reply`` in the stats and return it."""

@@ -466,14 +466,20 @@ class Connection:
         return self._unknown(request, request_id)
 
     def _audio(self, request: Request, path: str, request_id: str) -> Reply:
-        """Groq's audio endpoints (``_audio``): transcriptions, translations, speech."""
-        from synaptic_groq.emulator import _audio  # noqa: PLC0415 (audio loads on first use)
-
+        """Groq's audio endpoints (``_audio``, loaded on first use): transcriptions,
+        translations, speech; scripted faults meet them as they meet chat."""
         kind = path.removeprefix("/openai/v1/audio/")
         known = set(self.emulator.known_models())
-        fault = self.emulator.status_fault(request.headers.get("x-emulator-fault"))
+        fault, played = self.emulator.audio_fault(request.headers.get("x-emulator-fault"))
         if fault is not None:  # a scripted 429, 5xx or 498: audio meets them too
             return Reply.for_fault(fault, {}, request_id, {"model": "whisper-large-v3"})
+        reply = self._audio_answer(request, kind, known, request_id)
+        reply.fault = played if reply.status == 200 else None  # bytes cut, stalled, slow
+        return reply
+
+    def _audio_answer(self, request: Request, kind: str, known: set[str], request_id: str) -> Reply:
+        from synaptic_groq.emulator import _audio  # noqa: PLC0415
+
         try:
             if kind in ("transcriptions", "translations"):
                 task = "transcribe" if kind == "transcriptions" else "translate"
