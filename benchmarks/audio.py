@@ -52,7 +52,7 @@ else:
     def call(audio):
         return model.transcribe_sync(audio).text
 
-call(b"RIFF" + bytes(40))  # warm: what loads on a first call (httpx, the wire) is not the upload's
+call(b"RIFF" + bytes(4) + b"WAVE" + bytes(32))  # warm: what loads on a first call (httpx, the wire) is not the upload's
 
 try:  # the peak so far (the warm-up's) reset to now: VmHWM then is this call's own
     with open("/proc/self/clear_refs", "w") as refs:
