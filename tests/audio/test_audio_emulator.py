@@ -581,3 +581,43 @@ def test_scripted_faults_meet_audio_as_they_meet_chat(tmp_path: Path) -> None:
         assert not (tmp_path / "x.wav").exists()
         model.close()
         voice.close()
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_stop_a_paced_run_at_once(tmp_path: Path, signum: str) -> None:
+    """A stopped run sends nothing more (it used to send every queued file, paced, before
+    exiting: 39 paid transcriptions thrown away), exits 130 or 143 at once, and what
+    finished is kept for the rerun."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = [f"c{i:02d}.wav" for i in range(40)]
+    for name in names:
+        (tmp_path / name).write_bytes(wav(0.1, rate=8_000))
+    config = tmp_path / "synaptic.toml"
+    config.write_text('[profiles.w]\nprovider = "groq"\nmodel = "whisper-large-v3-turbo"\n'
+                      "[profiles.w.limits]\nrequests_per_minute = 30\n")  # fmt: skip
+    with GroqEmulator(audio_requests_per_minute=30) as emulator:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "SYNAPTIC_"))}
+        env.update(GROQ_API_KEY=KEY, GROQ_BASE_URL=emulator.base_url,
+                   SYNAPTIC_HOME=str(tmp_path / "home"))  # fmt: skip
+        lines = tmp_path / "all.jsonl"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "synaptic", "transcribe", *names, "--jsonl", str(lines),
+             "-m", "w", "-C", str(config)], cwd=tmp_path, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not lines.exists() or lines.read_bytes().count(b"\n") < 31:  # past the burst
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(getattr(signal, signum))
+        _, err = process.communicate(timeout=10)
+        sent = emulator.stats.snapshot()["requests"]
+        time.sleep(2.5)  # longer than the budget's spacing (2 s): a queued file would go
+        assert emulator.stats.snapshot()["requests"] == sent
+    assert process.returncode == (130 if signum == "SIGINT" else 143), err
+    assert sent < 40
+    assert lines.read_bytes().count(b"\n") >= 31

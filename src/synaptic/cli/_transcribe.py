@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -146,39 +145,64 @@ def run_files(
     progress: Progress,
     write: Any,
 ) -> None:
-    """Each input through ``call`` (``jobs`` at a time), its result to ``write(name,
-    transcription)`` (which answers where it went). A failure is said on its own line
-    and the rest go on, except one every file would meet (a wrong key, a missing
-    model): then nothing more is sent and the command stops (exit 3)."""
+    """Each input through ``call`` (``jobs`` at a time, on daemon threads), its result to
+    ``write(name, transcription)`` on this thread (which answers where it went). A
+    failure is said on its own line and the rest go on, except one every file would meet
+    (a wrong key, a missing model): then nothing more is sent (exit 3). Ctrl-C or
+    SIGTERM stop at once: no file not yet begun is sent, and the few in flight are
+    abandoned (their results were never written: the next run does them)."""
+    import queue  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
     from synaptic_core import SynapticError  # noqa: PLC0415
 
+    waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for name in names:
+        waiting.put(name)
+    finished: queue.SimpleQueue[tuple[str, Any, BaseException | None]] = queue.SimpleQueue()
+    halt = threading.Event()
+
+    def work() -> None:
+        while not halt.is_set():
+            try:
+                name = waiting.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                finished.put((name, call(name, **options), None))
+            except BaseException as error:
+                finished.put((name, None, error))
+
+    for _ in range(min(jobs, len(names))):
+        threading.Thread(target=work, daemon=True, name="synaptic-transcribe").start()
     failed = passing = 0
     stopped: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        running = {pool.submit(call, name, **options): name for name in names}
-        for future in as_completed(running):
-            if future.cancelled():
-                continue
-            name = running[future]
-            try:
-                where = write(name, future.result())
-            except Exception as error:  # each file's own failure, said; the rest go on
-                failed += 1
-                fatal = any(c.__name__ in _FATAL for c in type(error).__mro__)
-                if fatal and stopped is None:
-                    stopped = error
-                    for other in running:
-                        other.cancel()
-                if isinstance(error, SynapticError) and error.retryable:
-                    passing += 1
-                progress.line(f"{name}: error: {one_line(error)}")
-                continue
-            progress.done(Path(name), where)
+    try:
+        for _ in names:
+            name, heard, error = finished.get()
+            if error is None:
+                try:
+                    where = write(name, heard)
+                except Exception as problem:
+                    error = problem
+                else:
+                    progress.done(Path(name), where)
+                    continue
+            failed += 1
+            if any(c.__name__ in _FATAL for c in type(error).__mro__):
+                stopped = error
+            if isinstance(error, SynapticError) and error.retryable:
+                passing += 1
+            progress.line(f"{name}: error: {one_line(error)}")
+            if stopped is not None:
+                break
+    finally:
+        halt.set()  # nothing more begins; daemon threads never hold the exit
     progress.end()
     if stopped is not None:
         left = len(names) - progress.done_here - failed
         click.echo(f"stopped: every file would fail this way ({type(stopped).__name__}); "
-                   f"{left} not sent. Fix it, then run the same command again: finished "
+                   f"{left} not done. Fix it, then run the same command again: finished "
                    "files are kept", err=True)  # fmt: skip
         sys.exit(3)
     if failed:
