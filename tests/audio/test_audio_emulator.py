@@ -621,3 +621,59 @@ def test_ctrl_c_or_sigterm_stop_a_paced_run_at_once(tmp_path: Path, signum: str)
     assert process.returncode == (130 if signum == "SIGINT" else 143), err
     assert sent < 40
     assert lines.read_bytes().count(b"\n") >= 31
+
+
+def test_second_trial_findings_are_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    """A symlink loop is a clear error, not a traceback; an output folder that cannot be
+    written, or a --jsonl another run holds, is said before anything is sent; a fault's
+    wording names the request's model; audio that is not audio is a 400."""
+    import fcntl
+    import os
+
+    with GroqEmulator() as emulator:
+        (tmp_path / "a.wav").write_bytes(wav(0.2))
+        os.symlink("loop.wav", tmp_path / "loop.wav")
+        looped = _cli(["transcribe", "loop.wav", "a.wav"], emulator, tmp_path)
+        assert (looped.returncode, "Traceback" in looped.stderr) == (2, False)
+        assert "not a file: loop.wav; nothing was sent" in looped.stderr
+        (tmp_path / "plain").write_text("a file, not a folder")
+        for args in (["transcribe", "a.wav", "-o", "plain/out.txt"],
+                     ["speak", "hi", "-o", "plain/x.wav"]):  # fmt: skip
+            refused = _cli(args, emulator, tmp_path)
+            assert refused.returncode == 1, refused.stderr
+            assert "cannot write the " in refused.stderr
+            assert "in plain: " in refused.stderr
+            assert refused.stderr.rstrip().endswith("nothing was sent")
+        with (tmp_path / "held.jsonl").open("a") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+            busy = _cli(["transcribe", "a.wav", "--jsonl", "held.jsonl"], emulator, tmp_path)
+        assert "another synaptic transcribe is writing held.jsonl" in busy.stderr
+        assert emulator.stats.snapshot()["requests"] == 0
+        emulator.add_fault("rate_limit", retry_after=0)
+        with pytest.raises(RateLimitError, match="for model `whisper-large-v3-turbo`"):
+            transcriber(emulator).transcribe_sync(wav(0.2))
+        done = httpx.post(f"{emulator.base_url}/audio/transcriptions",
+                          data={"model": "whisper-large-v3"},
+                          files={"file": ("fake.wav", b"this is text, not audio")},
+                          headers={"authorization": f"Bearer {KEY}"})  # fmt: skip
+        assert (done.status_code, done.json()["error"]["message"]) == (
+            400, "could not process file - is it a valid media file?")  # fmt: skip
+
+
+def test_library_edges_of_speech_into_files(tmp_path: Path) -> None:
+    import io
+
+    from synaptic_core import FakeBackend, InputError
+
+    voice = GroqSpeechModel(GroqConfig(KEY, "canopylabs/orpheus-v1-english"), FakeBackend())
+    with pytest.raises(InputError, match=r"names mp3 audio, but the answer is wav: name the file"):
+        voice.speak_sync("hi", to=tmp_path / "x.mp3")
+    with pytest.raises(InputError, match=r"binary mode \('rb'\), not text"):
+        transcriber(GroqEmulator()).transcribe_sync(io.StringIO("text"))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"^the audio is empty \(0 bytes\)"):
+        transcriber(GroqEmulator()).transcribe_sync(b"")
+    from synaptic_core.audio import SpeechAudio
+
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(InputError, match=r"cannot write .*x\.wav: .*plain is a file, not a folder"):
+        SpeechAudio(data=b"RIFF", content_type="audio/wav").save(tmp_path / "plain" / "x.wav")

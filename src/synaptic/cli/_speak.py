@@ -68,7 +68,9 @@ def speak(*, text: str, out: str, spec: str | None, voice: str | None,
                         shutil.copyfileobj(audio, sys.stdout.buffer)
                     sys.stdout.flush()
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                from synaptic.cli._transcribe import writable_folder  # noqa: PLC0415
+
+                writable_folder(target.parent, "the audio")
                 requests = _speak(model, text, voice, target)
                 size = target.stat().st_size
     pieces = "" if requests == 1 else f", spoken in {requests} pieces"

@@ -15,6 +15,7 @@ neither itself).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ class Progress:
 
 
 def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")  # one per process
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
 
@@ -114,7 +115,7 @@ def checked_inputs(files: tuple[str, ...]) -> list[str]:
     folder or a URL is refused before anything is sent."""
     seen: dict[str, str] = {}  # each file once, however typed; the first spelling kept
     for name in files:
-        seen.setdefault(name if name == "-" else str(Path(name).resolve()), name)
+        seen.setdefault(name if name == "-" else os.path.realpath(name), name)
     names = list(seen.values())
     if "-" in names and len(names) > 1:
         raise click.UsageError("'-' (standard input) is one input alone")
@@ -134,6 +135,20 @@ def checked_inputs(files: tuple[str, ...]) -> list[str]:
 
 
 _FATAL = ("AuthenticationError", "PermissionDeniedError", "ModelNotFoundError")
+
+
+def writable_folder(folder: Path, what: str) -> None:
+    """``folder`` made if missing and checked writable, before anything is sent (a
+    result that cannot be written was paid for for nothing)."""
+    import tempfile  # noqa: PLC0415
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        msg = f"cannot write {what} in {folder}: {error.strerror or error}; nothing was sent"
+        raise click.ClickException(msg) from None
 
 
 def run_files(
@@ -278,6 +293,11 @@ def transcribe(
     if many and out is not None and Path(out).exists() and not Path(out).is_dir():
         msg = f"-o {out}: with many inputs -o names a folder for their results, not a file"
         raise click.UsageError(msg)
+    if out is not None:
+        writable_folder(Path(out) if many else Path(out).parent, "the results")
+    elif many and jsonl is None:
+        for folder in {Path(n).parent for n in names}:
+            writable_folder(folder, "the results beside the inputs")
     spec = spec or (TRANSLATE_MODEL if translate else DEFAULT_MODEL)
     wire = "verbose_json" if form in ("srt", "vtt", "verbose_json") else "json"
     options: dict[str, Any] = {"response_format": wire, "prompt": prompt}
@@ -301,7 +321,6 @@ def transcribe(
                 if out is None:
                     click.echo(text, nl=False)
                 else:
-                    Path(out).parent.mkdir(parents=True, exist_ok=True)
                     _write(Path(out), text)
                 return
             _many([Path(f) for f in names], call, options, form=form, translate=translate,
@@ -319,8 +338,6 @@ def _many(
     jobs: int,
 ) -> None:
     """Each file to its own result, a few at a time; those with a result are skipped."""
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
     targets = {source: _target(source, out, form, translate=translate) for source in sources}
     by_target: dict[Path, list[Path]] = {}
     for source, target in targets.items():

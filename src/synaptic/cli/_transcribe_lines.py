@@ -56,8 +56,22 @@ def _finished(path: Path, *, form: str, task: str) -> set[str]:
                 f"-f {made[1]}), not {task}, -f {form}: name another --jsonl file"
             )
             raise click.ClickException(msg)
-        done.add(str(record.get("path") or Path(record["file"]).resolve()))
+        done.add(str(record.get("path") or os.path.realpath(record["file"])))
     return done
+
+
+def _lock(fd: int, path: Path) -> None:
+    """One writer per file: a second ``synaptic transcribe`` on the same ``--jsonl`` is
+    refused (both would do every file, and their lines would interleave)."""
+    try:
+        import fcntl  # noqa: PLC0415
+    except ImportError:  # not POSIX: no advisory locks; the docs say one writer per file
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        msg = f"another synaptic transcribe is writing {path}: wait for it, or name another file"
+        raise click.ClickException(msg) from None
 
 
 def _append(fd: int, record: dict[str, Any]) -> None:
@@ -83,19 +97,24 @@ def into_lines(
     jobs: int,
 ) -> None:
     """Each input not yet in ``path`` transcribed, its line appended as it finishes."""
-    done = _finished(path, form=form, task=task)
-    todo = [f for f in files if str(Path(f).resolve()) not in done]
-    skipped = len(files) - len(todo)
-    if skipped:
-        click.echo(f"resuming: {skipped} of {len(files)} already in {path}", err=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     except OSError as error:
         msg = f"cannot write {path}: {error.strerror or error}"
         raise click.ClickException(msg) from None
+    try:
+        _lock(fd, path)
+        done = _finished(path, form=form, task=task)
+    except BaseException:
+        os.close(fd)
+        raise
+    todo = [f for f in files if os.path.realpath(f) not in done]
+    skipped = len(files) - len(todo)
+    if skipped:
+        click.echo(f"resuming: {skipped} of {len(files)} already in {path}", err=True)
 
     def write(name: str, heard: Any) -> Path:
-        where = str(Path(name).resolve())
+        where = os.path.realpath(name)
         _append(fd, {"file": name, "path": where, "task": task, "format": form,
                      **fields(heard, form)})  # fmt: skip
         return path

@@ -23,11 +23,17 @@ def written(target: Path) -> Iterator[BinaryIO]:
     """A file opened for writing beside ``target``, moved over it on success and
     deleted on any error."""
     if not target.parent.is_dir():
-        msg = f"cannot write {target}: the folder {target.parent} does not exist"
+        what = "is a file, not a folder" if target.parent.exists() else "does not exist"
+        msg = f"cannot write {target}: {target.parent} {what}"
         raise InputError(msg)
-    partial = target.with_name(f".{target.name}.partial")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        with partial.open("wb") as out:
+        out = partial.open("wb")
+    except OSError as error:
+        msg = f"cannot write {target}: {error.strerror or error}"
+        raise InputError(msg) from None
+    try:
+        with out:
             yield out
         partial.replace(target)
     except BaseException:

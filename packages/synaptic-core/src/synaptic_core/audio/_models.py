@@ -316,6 +316,14 @@ def _speech(
     if path is not None and not path.parent.is_dir():  # said before anything is sent
         msg = f"to={str(path)!r}: the folder {str(path.parent)!r} does not exist"
         raise InputError(msg)
+    named = "" if path is None else path.suffix.lower().lstrip(".")
+    form = options.get("response_format", "wav")
+    if named in ("wav", "mp3", "flac", "ogg", "opus", "mulaw") and named != form:
+        msg = (
+            f"to={str(path)!r} names {named} audio, but the answer is {form}: name the file "
+            f".{form}, or ask for response_format={named!r} if the provider has it"
+        )
+        raise InputError(msg)
     return SpeechRequest(text, voice, to=path, **options)  # type: ignore[arg-type]
 
 

@@ -54,6 +54,8 @@ class AudioSource:
         elif isinstance(audio, bytes | bytearray | memoryview):
             data = bytes(audio)
             found = cls("audio", len(data), _data=data)
+        elif isinstance(audio, io.TextIOBase):  # type: ignore[unreachable]  # typed, not checked
+            raise InputError("the audio file must be opened in binary mode ('rb'), not text")
         elif hasattr(audio, "read"):
             name = Path(str(getattr(audio, "name", "audio") or "audio")).name
             try:
@@ -73,7 +75,8 @@ class AudioSource:
             msg = f"audio must be a path, bytes or a binary file, not {type(audio).__name__}"
             raise InputError(msg)
         if found.size == 0:
-            raise InputError(f"the audio {found.filename} is empty (0 bytes); nothing was sent")
+            what = "the audio" if found.filename == "audio" else f"the audio {found.filename}"
+            raise InputError(f"{what} is empty (0 bytes); nothing was sent")
         return found.named()
 
     def named(self) -> AudioSource:

@@ -270,6 +270,8 @@ def _check_media(name: str, data: bytes) -> None:
     if extension not in MEDIA_TYPES and sniff(data[:64]) is None:
         msg = f"file must be one of the following types: [{' '.join(MEDIA_TYPES)}]"
         raise AudioError(400, msg)
+    if sniff(data[:64]) is None:  # named as audio, but not decodable as any
+        raise AudioError(400, "could not process file - is it a valid media file?")
 
 
 def _check_model(task: str, model: str, known: set[str]) -> None:

@@ -472,7 +472,7 @@ class Connection:
         known = set(self.emulator.known_models())
         fault, played = self.emulator.audio_fault(request.headers.get("x-emulator-fault"))
         if fault is not None:  # a scripted 429, 5xx or 498: audio meets them too
-            return Reply.for_fault(fault, {}, request_id, {"model": "whisper-large-v3"})
+            return Reply.for_fault(fault, {}, request_id, {"model": _audio_model(request)})
         reply = self._audio_answer(request, kind, known, request_id)
         reply.fault = played if reply.status == 200 else None  # bytes cut, stalled, slow
         return reply
@@ -635,6 +635,15 @@ class Connection:
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)
         transport.abort()
+
+
+def _audio_model(request: Request) -> str:
+    """The model an audio request names (for a fault's wording), read cheaply."""
+    import re  # noqa: PLC0415
+
+    found = re.search(rb'name="model"\r\n\r\n([^\r\n]{1,200})', request.body[:4096]) or \
+        re.search(rb'"model"\s*:\s*"([^"]{1,200})"', request.body[:4096])  # fmt: skip
+    return found.group(1).decode("utf-8", "replace") if found else "whisper-large-v3"
 
 
 def _audio_rate_limited(
