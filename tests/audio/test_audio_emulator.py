@@ -666,12 +666,13 @@ def test_library_edges_of_speech_into_files(tmp_path: Path) -> None:
     from synaptic_core import FakeBackend, InputError
 
     voice = GroqSpeechModel(GroqConfig(KEY, "canopylabs/orpheus-v1-english"), FakeBackend())
+    whisper = GroqTranscriptionModel(GroqConfig(KEY, "whisper-large-v3-turbo"), FakeBackend())
     with pytest.raises(InputError, match=r"names mp3 audio, but the answer is wav: name the file"):
         voice.speak_sync("hi", to=tmp_path / "x.mp3")
     with pytest.raises(InputError, match=r"binary mode \('rb'\), not text"):
-        transcriber(GroqEmulator()).transcribe_sync(io.StringIO("text"))  # type: ignore[arg-type]
+        whisper.transcribe_sync(io.StringIO("text"))  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"^the audio is empty \(0 bytes\)"):
-        transcriber(GroqEmulator()).transcribe_sync(b"")
+        whisper.transcribe_sync(b"")
     from synaptic_core.audio import SpeechAudio
 
     (tmp_path / "plain").write_text("x")

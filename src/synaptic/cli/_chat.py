@@ -29,6 +29,7 @@ from synaptic.cli._common import (
     Stopped,
     clean_warnings,
     is_terminal,
+    retries_option,
     stopped_by_signals,
     use_color,
 )
@@ -221,12 +222,7 @@ def _with_system(said: list[AnyMessage], system: str | None) -> list[AnyMessage]
     "last byte; a server that drips bytes is cut off too; each retry gets its own); "
     "0: no limit.",
 )
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    help="Retry rate limits, server errors and cut connections this many times "
-    "(default: the profile's retry settings, else 2; 0: never).",
-)
+@retries_option
 @click.option(
     "--no-stream", is_flag=True, help="Wait for the whole answer instead of streaming it."
 )

@@ -7,6 +7,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import click
 
@@ -94,3 +95,26 @@ def is_terminal(stream: object) -> bool:
 def use_color(no_color: bool) -> bool:
     """Colour only on a terminal, and never with ``--no-color`` or ``$NO_COLOR``."""
     return not no_color and "NO_COLOR" not in os.environ and sys.stderr.isatty()
+
+
+retries_option = click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    help="Retry rate limits, server errors and cut connections this many times "
+    "(default: the profile's retry settings, else 2; 0: never).",
+)
+"""``--retries N``, the same on every command that sends requests."""
+
+
+def writable_folder(folder: Path, what: str) -> None:
+    """``folder`` made if missing and checked writable, before anything is sent (a
+    result that cannot be written was paid for for nothing)."""
+    import tempfile  # noqa: PLC0415
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        msg = f"cannot write {what} in {folder}: {error.strerror or error}; nothing was sent"
+        raise click.ClickException(msg) from None

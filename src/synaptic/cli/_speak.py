@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from synaptic.cli._common import clean_warnings, stopped_by_signals
+from synaptic.cli._common import (
+    clean_warnings,
+    retries_option,
+    stopped_by_signals,
+    writable_folder,
+)
 from synaptic.cli._home import remembered_budgets
 
 if TYPE_CHECKING:
@@ -30,12 +35,7 @@ OTHER_FORMATS = frozenset({".mp3", ".ogg", ".flac", ".opus", ".m4a", ".aac", ".w
               help="The voice (default: the model's first). Orpheus English: autumn, diana, "
                    "hannah, austin, daniel, troy; Orpheus Arabic (Saudi): fahad, sultan, "
                    "lulwa, noura.")  # fmt: skip
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    help="Retry rate limits, server errors and cut connections this many times "
-    "(default: the profile's retry settings, else 2; 0: never).",
-)
+@retries_option
 @click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 def speak(*, text: str, out: str, spec: str | None, voice: str | None,
           config_file: str | None, retries: int | None) -> None:  # fmt: skip
@@ -68,8 +68,6 @@ def speak(*, text: str, out: str, spec: str | None, voice: str | None,
                         shutil.copyfileobj(audio, sys.stdout.buffer)
                     sys.stdout.flush()
             else:
-                from synaptic.cli._transcribe import writable_folder  # noqa: PLC0415
-
                 writable_folder(target.parent, "the audio")
                 requests = _speak(model, text, voice, target)
                 size = target.stat().st_size

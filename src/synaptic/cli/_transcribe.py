@@ -22,7 +22,15 @@ from typing import Any
 
 import click
 
-from synaptic.cli._common import clean_warnings, is_terminal, one_line, say, stopped_by_signals
+from synaptic.cli._common import (
+    clean_warnings,
+    is_terminal,
+    one_line,
+    retries_option,
+    say,
+    stopped_by_signals,
+    writable_folder,
+)
 from synaptic.cli._home import remembered_budgets
 from synaptic_core._secrets import scrub
 
@@ -137,20 +145,6 @@ def checked_inputs(files: tuple[str, ...]) -> list[str]:
 _FATAL = ("AuthenticationError", "PermissionDeniedError", "ModelNotFoundError")
 
 
-def writable_folder(folder: Path, what: str) -> None:
-    """``folder`` made if missing and checked writable, before anything is sent (a
-    result that cannot be written was paid for for nothing)."""
-    import tempfile  # noqa: PLC0415
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        msg = f"cannot write {what} in {folder}: {error.strerror or error}; nothing was sent"
-        raise click.ClickException(msg) from None
-
-
 def run_files(
     names: list[str],
     call: Any,
@@ -250,12 +244,7 @@ def run_files(
 )
 @click.option("--jsonl", "jsonl", type=click.Path(dir_okay=False), metavar="OUT.jsonl",
               help="Every result in this one file, a JSON line per input (resumable).")  # fmt: skip
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    help="Retry rate limits, server errors and cut connections this many times "
-    "(default: the profile's retry settings, else 2; 0: never).",
-)
+@retries_option
 @click.option("-C", "--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 @click.option(
     "--jobs",

@@ -20,14 +20,18 @@ from typing import Literal
 
 from synaptic_core import RateLimitError, RateLimitInfo
 from synaptic_core.audio import AudioBudget
-from synaptic_core.audio._budget import MIN_BILLED, WAIT_MARGIN, refused_kind
+from synaptic_core.audio._budget import (
+    MIN_BILLED,
+    WAIT_MARGIN,
+    refused_kind,
+    too_late,
+    too_long,
+)
 from synaptic_core.pacing import Limits
 from synaptic_redis._audio_script import AUDIO_SCRIPT, AUDIO_SHA
 from synaptic_redis._link import StoreLink
 from synaptic_redis._resp import Arg
 from synaptic_redis._script import WORKER_WINDOW
-
-_PER = {60: "minute", 3600: "hour", 86_400: "day"}
 
 
 class RedisAudioBudget:
@@ -102,18 +106,10 @@ class RedisAudioBudget:
             return self._local().reserve(seconds, audio=audio)
         status, value, third = result[0], float(result[1]), result[2]
         if status == "never":
-            msg = (
-                f"this audio is {max(seconds, MIN_BILLED):.0f} s; the budget allows "
-                f"{value:.0f} audio seconds per {_PER.get(int(third), third + ' s')}: split it"
-            )
-            raise RateLimitError(msg, provider="synaptic", code="local_budget", retryable=False)
+            raise too_long(max(seconds, MIN_BILLED), value, float(third))
         self.share = 1 / max(1, int(third))
         if status == "late":
-            msg = (
-                f"the audio budget would make this request wait {value:.0f} s, more than "
-                f"max_wait ({self.max_wait:g} s)"
-            )
-            raise RateLimitError(msg, provider="synaptic", retry_after=value, code="local_budget")
+            raise too_late(value, self.max_wait or 0.0)
         return value + WAIT_MARGIN if value > 0 else 0.0
 
     def reserve(self, seconds: float, *, audio: bool = True) -> float:

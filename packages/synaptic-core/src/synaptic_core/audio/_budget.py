@@ -19,7 +19,6 @@ one does not burst into a budget that one spent.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +39,24 @@ ours, so a request sent the instant ours has room can find the server's a little
 moment and costs little against waits of seconds."""
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86_400.0
 _PER = {MINUTE: "minute", HOUR: "hour", DAY: "day"}
+
+
+def too_long(seconds: float, capacity: float, period: float) -> RateLimitError:
+    """Audio longer than a bucket holds: it can never be sent as it is."""
+    msg = (
+        f"this audio is {seconds:.0f} s; the budget allows {capacity:.0f} audio seconds "
+        f"per {_PER.get(period, f'{period:g} s')}: split it"
+    )
+    return RateLimitError(msg, provider="synaptic", code="local_budget", retryable=False)
+
+
+def too_late(wait: float, max_wait: float) -> RateLimitError:
+    """A wait past ``max_wait``: refused before anything is sent."""
+    msg = (
+        f"the audio budget would make this request wait {wait:.0f} s, more than "
+        f"max_wait ({max_wait:g} s)"
+    )
+    return RateLimitError(msg, provider="synaptic", retry_after=wait, code="local_budget")
 
 
 def refused_kind(error: RateLimitError) -> str:
@@ -157,21 +174,10 @@ class AudioBudget:
             for bucket in self._seconds if billed else ():
                 bucket.refill(now)
                 if billed > bucket.capacity:
-                    msg = (
-                        f"this audio is {seconds:.0f} s; the budget allows "
-                        f"{bucket.capacity:.0f} audio seconds per "
-                        f"{_PER.get(bucket.period, f'{bucket.period:g} s')}: split it"
-                    )
-                    raise RateLimitError(msg, provider="synaptic", code="local_budget",
-                                         retryable=False)  # fmt: skip
+                    raise too_long(seconds, bucket.capacity, bucket.period)
                 wait = max(wait, bucket.wait_for(billed))
             if self.max_wait is not None and wait > self.max_wait:
-                msg = (
-                    f"the audio budget would make this request wait {wait:.0f} s, more than "
-                    f"max_wait ({self.max_wait:g} s)"
-                )
-                raise RateLimitError(msg, provider="synaptic", retry_after=wait,
-                                     code="local_budget")  # fmt: skip
+                raise too_late(wait, self.max_wait)
             for bucket in self._requests:
                 bucket.take(1.0, now)
             for bucket in self._seconds if billed else ():
@@ -237,26 +243,10 @@ class AudioBudget:
     async def arefused(self, seconds: float, error: RateLimitError, *, audio: bool = True) -> None:
         self.refused(seconds, error, audio=audio)
 
-    def refund(self, seconds: float) -> None:
-        """Give back what a request took (no pause): a request never sent."""
-        billed = max(seconds, MIN_BILLED)
-        with self._lock:
-            now = self.clock()
-            self._in_flight = max(0, self._in_flight - 1)
-            for bucket in self._requests:
-                bucket.give(1.0, now)
-            for bucket in self._seconds:
-                bucket.give(billed, now)
-
 
 def audio_budget_key(model: Any, budget: str | None = None) -> str:
-    """``audio:provider:key-hash:model`` (the key itself never leaves this function), or
-    ``audio:budget:NAME`` when a profile names a shared budget."""
-    if budget:
-        return f"audio:budget:{budget}"
-    config = getattr(model, "config", None)
-    provider = getattr(model, "provider", None) or type(model).__name__
-    secret: Any = getattr(config, "api_key", None)
-    text = str(secret.get_secret_value()) if hasattr(secret, "get_secret_value") else ""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16] if text else "nokey"
-    return f"audio:{provider}:{digest}:{getattr(config, 'model', '')}"
+    """``audio:`` and chat's ``budget_key``: ``audio:provider:key-hash:model`` (the key
+    itself never leaves it), or ``audio:budget:NAME`` when a profile names one."""
+    from synaptic_core.pacing._model import budget_key  # noqa: PLC0415
+
+    return f"audio:{budget_key(model, budget)}"

@@ -104,7 +104,30 @@ def _request(
     )
 
 
-class TranscriptionModel(abc.ABC):
+class _Closable(abc.ABC):  # noqa: B024 (no abstract method of its own)
+    """What both audio bases share: ``close``/``aclose`` (no-ops here: providers with a
+    backend close it) and ``with`` / ``async with`` around them."""
+
+    def close(self) -> None:  # noqa: B027 (a deliberate no-op default)
+        """Release connections (providers with a backend close it)."""
+
+    async def aclose(self) -> None:  # noqa: B027
+        """Release connections, async."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class TranscriptionModel(_Closable):
     """Speech to text: ``transcribe`` (the language spoken) and ``translate`` (to
     English), async and blocking."""
 
@@ -203,26 +226,8 @@ class TranscriptionModel(abc.ABC):
     def _transcribe_sync(self, request: TranscriptionRequest) -> Transcription:
         """Blocking ``_transcribe``."""
 
-    def close(self) -> None:  # noqa: B027 (a deliberate no-op default)
-        """Release connections (providers with a backend close it)."""
 
-    async def aclose(self) -> None:  # noqa: B027
-        """Release connections, async."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-
-class SpeechModel(abc.ABC):
+class SpeechModel(_Closable):
     """Text to speech: ``speak`` returns ``SpeechAudio`` (``.save(path)`` writes it).
     ``max_input``: the most characters one request takes, where the provider says
     (``speech_pieces`` cuts longer text)."""
@@ -284,24 +289,6 @@ class SpeechModel(abc.ABC):
     @abc.abstractmethod
     def _speak_sync(self, request: SpeechRequest) -> SpeechAudio:
         """Blocking ``_speak``."""
-
-    def close(self) -> None:  # noqa: B027
-        """Release connections."""
-
-    async def aclose(self) -> None:  # noqa: B027
-        """Release connections, async."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
 
 def _speech(

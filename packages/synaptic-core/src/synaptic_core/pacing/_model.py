@@ -31,14 +31,17 @@ from synaptic_core.pacing._limiter import RateLimiter, Reservation
 from synaptic_core.telemetry._hooks import LISTENERS
 
 
-def budget_key(model: ChatModel, budget: str | None = None) -> str:
+def budget_key(model: ChatModel | Any, budget: str | None = None) -> str:
     """``provider:key-hash:model`` (the key itself never leaves this function), or
     ``budget`` when a profile names a shared one."""
     if budget:
         return f"budget:{budget}"
     config = getattr(model, "config", None)
     dialect = getattr(model, "dialect", None)
-    provider = getattr(dialect, "provider", None) or type(model).__name__
+    provider = (  # a chat model's dialect names it; an audio model says it itself
+        getattr(dialect, "provider", None) or getattr(model, "provider", None)
+        or type(model).__name__
+    )  # fmt: skip
     model_id = getattr(config, "model", "") or ""
     secret: Any = getattr(config, "api_key", None)
     text = str(secret.get_secret_value()) if hasattr(secret, "get_secret_value") else ""

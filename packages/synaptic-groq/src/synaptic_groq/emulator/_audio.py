@@ -267,10 +267,11 @@ def _check_media(name: str, data: bytes) -> None:
     if not data:
         raise AudioError(400, "the audio file is empty")
     extension = name.rpartition(".")[2].lower() if "." in name else ""
-    if extension not in MEDIA_TYPES and sniff(data[:64]) is None:
+    recognised = sniff(data[:64]) is not None
+    if extension not in MEDIA_TYPES and not recognised:
         msg = f"file must be one of the following types: [{' '.join(MEDIA_TYPES)}]"
         raise AudioError(400, msg)
-    if sniff(data[:64]) is None:  # named as audio, but not decodable as any
+    if not recognised:  # named as audio, but not decodable as any
         raise AudioError(400, "could not process file - is it a valid media file?")
 
 
